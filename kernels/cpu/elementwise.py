@@ -1,0 +1,552 @@
+"""Elementwise kernels: each op is a scalar function plus a two-line cached kernel over the shared
+loop nests in _loops.py. Launchers take operands already cast to the compute dtype (any shapes
+broadcastable to ``out``) and a preallocated contiguous ``out``."""
+import math
+
+import numpy as np
+from numba import njit
+
+from ..registry import register
+from . import _math
+from ._loops import binary_loop, sum_to, ternary_loop, unary_loop
+
+
+def _layout(shape, operands):
+    """Flat contiguous operands, their broadcast strides (operand x dim) and the coalesced shape:
+    size-1 dims dropped, neighbouring dims merged where every operand steps through them as one."""
+    if all(op.shape == shape and op.flags.c_contiguous for op in operands):
+        n = max(1, int(np.prod(shape)))
+        return ([op.reshape(-1) for op in operands], np.ones((len(operands), 1), np.int64),
+                np.array([n], np.int64))
+    flats, strides = [], []
+    nd = len(shape)
+    for op in operands:
+        op = np.ascontiguousarray(op)
+        flats.append(op.reshape(-1))
+        s, acc = [0] * nd, 1
+        for i in range(op.ndim - 1, -1, -1):
+            if op.shape[i] != 1:
+                s[nd - op.ndim + i] = acc
+            acc *= op.shape[i]
+        strides.append(s)
+    dims = []
+    for d in range(nd):
+        if shape[d] == 1:
+            continue
+        st = [s[d] for s in strides]
+        if dims and all(p == c * shape[d] for p, c in zip(dims[-1][1], st)):
+            dims[-1] = (dims[-1][0] * shape[d], st)
+        else:
+            dims.append((shape[d], st))
+    if not dims:
+        dims = [(1, [0] * len(operands))]
+    return (flats, np.array([st for _, st in dims], np.int64).T.copy(),
+            np.array([size for size, _ in dims], np.int64))
+
+
+def _unary(kernel):
+    def launch(x, out):
+        kernel(np.ascontiguousarray(x).reshape(-1), out.reshape(-1))
+    return launch
+
+
+def _binary(kernel):
+    def launch(a, b, out):
+        (fa, fb), st, shape = _layout(out.shape, (a, b))
+        kernel(fa, fb, st, out.reshape(-1), shape)
+    return launch
+
+
+def _ternary(kernel):
+    def launch(a, b, c, out):
+        (fa, fb, fc), st, shape = _layout(out.shape, (a, b, c))
+        kernel(fa, fb, fc, st, out.reshape(-1), shape)
+    return launch
+
+
+@register("sum_to", "cpu")
+def sum_to_launch(src, out):
+    """out = src summed down to out's (broadcastable) shape."""
+    (_, fo), st, shape = _layout(src.shape, (src, out))
+    sum_to(np.ascontiguousarray(src).reshape(-1), st[1:], out.reshape(-1), shape)
+
+
+# --- scalar functions ---
+@njit(cache=True, inline="always")
+def _add(a, b):
+    return a + b
+
+
+@njit(cache=True, inline="always")
+def _sub(a, b):
+    return a - b
+
+
+@njit(cache=True, inline="always")
+def _mul(a, b):
+    return a * b
+
+
+@njit(cache=True, inline="always")
+def _div(a, b):
+    return a / b
+
+
+@njit(cache=True, inline="always")
+def _floor_divide(a, b):
+    return a // b
+
+
+@njit(cache=True, inline="always")
+def _remainder(a, b):
+    return a % b
+
+
+@njit(cache=True, inline="always")
+def _pow(a, b):
+    return a ** b
+
+
+@njit(cache=True, inline="always")
+def _maximum(a, b):
+    return a if (a > b or a != a) else b
+
+
+@njit(cache=True, inline="always")
+def _minimum(a, b):
+    return a if (a < b or a != a) else b
+
+
+@njit(cache=True, inline="always")
+def _eq(a, b):
+    return a == b
+
+
+@njit(cache=True, inline="always")
+def _ne(a, b):
+    return a != b
+
+
+@njit(cache=True, inline="always")
+def _lt(a, b):
+    return a < b
+
+
+@njit(cache=True, inline="always")
+def _le(a, b):
+    return a <= b
+
+
+@njit(cache=True, inline="always")
+def _gt(a, b):
+    return a > b
+
+
+@njit(cache=True, inline="always")
+def _ge(a, b):
+    return a >= b
+
+
+@njit(cache=True, inline="always")
+def _logical_and(a, b):
+    return bool(a) and bool(b)
+
+
+@njit(cache=True, inline="always")
+def _logical_or(a, b):
+    return bool(a) or bool(b)
+
+
+@njit(cache=True, inline="always")
+def _logical_xor(a, b):
+    return bool(a) != bool(b)
+
+
+@njit(cache=True, inline="always")
+def _bitwise_and(a, b):
+    return a & b
+
+
+@njit(cache=True, inline="always")
+def _bitwise_or(a, b):
+    return a | b
+
+
+@njit(cache=True, inline="always")
+def _bitwise_xor(a, b):
+    return a ^ b
+
+
+@njit(cache=True, inline="always")
+def _where(c, a, b):
+    return a if c else b
+
+
+@njit(cache=True, inline="always")
+def _clamp(x, lo, hi):
+    if x != x:
+        return x
+    return lo if x < lo else (hi if x > hi else x)
+
+
+@njit(cache=True, inline="always")
+def _neg(x):
+    return -x
+
+
+@njit(cache=True, inline="always")
+def _abs(x):
+    return abs(x)
+
+
+@njit(cache=True, inline="always")
+def _exp(x):
+    return _math.exp(x)
+
+
+@njit(cache=True, inline="always")
+def _log(x):
+    return _math.log(x)
+
+
+@njit(cache=True, inline="always")
+def _log1p(x):
+    return math.log1p(x)
+
+
+@njit(cache=True, inline="always")
+def _expm1(x):
+    return math.expm1(x)
+
+
+@njit(cache=True, inline="always")
+def _sqrt(x):
+    return np.sqrt(x)
+
+
+@njit(cache=True, inline="always")
+def _rsqrt(x):
+    return 1 / np.sqrt(x)
+
+
+@njit(cache=True, inline="always")
+def _sin(x):
+    return np.sin(x)
+
+
+@njit(cache=True, inline="always")
+def _cos(x):
+    return np.cos(x)
+
+
+@njit(cache=True, inline="always")
+def _tan(x):
+    return np.tan(x)
+
+
+@njit(cache=True, inline="always")
+def _sign(x):
+    return (x > 0) - (x < 0)
+
+
+@njit(cache=True, inline="always")
+def _floor(x):
+    return np.floor(x)
+
+
+@njit(cache=True, inline="always")
+def _ceil(x):
+    return np.ceil(x)
+
+
+@njit(cache=True, inline="always")
+def _round(x):
+    return np.round(x)
+
+
+@njit(cache=True, inline="always")
+def _trunc(x):
+    return np.trunc(x)
+
+
+@njit(cache=True, inline="always")
+def _reciprocal(x):
+    return 1 / x
+
+
+@njit(cache=True, inline="always")
+def _log2(x):
+    return _math.log(x) * 1.4426950408889634
+
+
+@njit(cache=True, inline="always")
+def _log10(x):
+    return _math.log(x) * 0.4342944819032518
+
+
+@njit(cache=True, inline="always")
+def _isnan(x):
+    return x != x
+
+
+@njit(cache=True, inline="always")
+def _isinf(x):
+    return np.isinf(x)
+
+
+@njit(cache=True, inline="always")
+def _isfinite(x):
+    return np.isfinite(x)
+
+
+@njit(cache=True, inline="always")
+def _logical_not(x):
+    return not x
+
+
+@njit(cache=True, inline="always")
+def _bitwise_not(x):
+    return ~x
+
+
+# --- kernels: one cached function per op ---
+@njit(cache=True)
+def add_k(a, b, st, out, shape):
+    binary_loop(_add, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def sub_k(a, b, st, out, shape):
+    binary_loop(_sub, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def mul_k(a, b, st, out, shape):
+    binary_loop(_mul, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def div_k(a, b, st, out, shape):
+    binary_loop(_div, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def floor_divide_k(a, b, st, out, shape):
+    binary_loop(_floor_divide, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def remainder_k(a, b, st, out, shape):
+    binary_loop(_remainder, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def pow_k(a, b, st, out, shape):
+    binary_loop(_pow, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def maximum_k(a, b, st, out, shape):
+    binary_loop(_maximum, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def minimum_k(a, b, st, out, shape):
+    binary_loop(_minimum, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def eq_k(a, b, st, out, shape):
+    binary_loop(_eq, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def ne_k(a, b, st, out, shape):
+    binary_loop(_ne, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def lt_k(a, b, st, out, shape):
+    binary_loop(_lt, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def le_k(a, b, st, out, shape):
+    binary_loop(_le, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def gt_k(a, b, st, out, shape):
+    binary_loop(_gt, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def ge_k(a, b, st, out, shape):
+    binary_loop(_ge, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def logical_and_k(a, b, st, out, shape):
+    binary_loop(_logical_and, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def logical_or_k(a, b, st, out, shape):
+    binary_loop(_logical_or, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def logical_xor_k(a, b, st, out, shape):
+    binary_loop(_logical_xor, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def bitwise_and_k(a, b, st, out, shape):
+    binary_loop(_bitwise_and, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def bitwise_or_k(a, b, st, out, shape):
+    binary_loop(_bitwise_or, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def bitwise_xor_k(a, b, st, out, shape):
+    binary_loop(_bitwise_xor, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def where_k(c, a, b, st, out, shape):
+    ternary_loop(_where, c, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def clamp_k(x, lo, hi, st, out, shape):
+    ternary_loop(_clamp, x, lo, hi, st, out, shape)
+
+
+@njit(cache=True)
+def neg_k(x, out):
+    unary_loop(_neg, x, out)
+
+
+@njit(cache=True)
+def abs_k(x, out):
+    unary_loop(_abs, x, out)
+
+
+@njit(cache=True)
+def exp_k(x, out):
+    unary_loop(_exp, x, out)
+
+
+@njit(cache=True)
+def log_k(x, out):
+    unary_loop(_log, x, out)
+
+
+@njit(cache=True)
+def log1p_k(x, out):
+    unary_loop(_log1p, x, out)
+
+
+@njit(cache=True)
+def expm1_k(x, out):
+    unary_loop(_expm1, x, out)
+
+
+@njit(cache=True)
+def sqrt_k(x, out):
+    unary_loop(_sqrt, x, out)
+
+
+@njit(cache=True)
+def rsqrt_k(x, out):
+    unary_loop(_rsqrt, x, out)
+
+
+@njit(cache=True)
+def sin_k(x, out):
+    unary_loop(_sin, x, out)
+
+
+@njit(cache=True)
+def cos_k(x, out):
+    unary_loop(_cos, x, out)
+
+
+@njit(cache=True)
+def tan_k(x, out):
+    unary_loop(_tan, x, out)
+
+
+@njit(cache=True)
+def sign_k(x, out):
+    unary_loop(_sign, x, out)
+
+
+@njit(cache=True)
+def floor_k(x, out):
+    unary_loop(_floor, x, out)
+
+
+@njit(cache=True)
+def ceil_k(x, out):
+    unary_loop(_ceil, x, out)
+
+
+@njit(cache=True)
+def round_k(x, out):
+    unary_loop(_round, x, out)
+
+
+@njit(cache=True)
+def trunc_k(x, out):
+    unary_loop(_trunc, x, out)
+
+
+@njit(cache=True)
+def reciprocal_k(x, out):
+    unary_loop(_reciprocal, x, out)
+
+
+@njit(cache=True)
+def log2_k(x, out):
+    unary_loop(_log2, x, out)
+
+
+@njit(cache=True)
+def log10_k(x, out):
+    unary_loop(_log10, x, out)
+
+
+@njit(cache=True)
+def isnan_k(x, out):
+    unary_loop(_isnan, x, out)
+
+
+@njit(cache=True)
+def isinf_k(x, out):
+    unary_loop(_isinf, x, out)
+
+
+@njit(cache=True)
+def isfinite_k(x, out):
+    unary_loop(_isfinite, x, out)
+
+
+@njit(cache=True)
+def logical_not_k(x, out):
+    unary_loop(_logical_not, x, out)
+
+
+@njit(cache=True)
+def bitwise_not_k(x, out):
+    unary_loop(_bitwise_not, x, out)
+
+
+for _name, _k in list(globals().items()):
+    if _name.endswith("_k") and not _name.startswith("_"):
+        _op = _name[:-2]
+        _arity = _k.py_func.__code__.co_argcount
+        register(_op, "cpu")({2: _unary, 5: _binary, 6: _ternary}[_arity](_k))

@@ -1,0 +1,256 @@
+"""Tensor creation: empty zeros ones full arange linspace eye rand randn randint randperm tensor
+from_numpy as_tensor and the *_like forms. Values are made on the host and placed once."""
+import math
+import numbers
+
+import numpy as np
+
+from . import _dtype
+from ._device import as_device
+from ._random import rng
+from ._storage import empty as _alloc, from_host
+from ._tensor import Tensor
+from .kernels.registry import lookup
+
+
+def _size(size):
+    if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+        size = tuple(size[0])
+    size = tuple(int(s) for s in size)
+    for s in size:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    return size
+
+
+def _finish(data, device, requires_grad):
+    t = Tensor._wrap(data, device)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _place(host, dtype, device, requires_grad):
+    device = as_device(device)
+    return _finish(from_host(np.asarray(host, dtype.np), device), device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, out=None, **_):
+    dtype = dtype or _dtype.get_default_dtype()
+    device = as_device(device)
+    return _finish(_alloc(_size(size), dtype.np, device), device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, **_):
+    if dtype is None:
+        dtype = _dtype.scalar_dtype(fill_value)
+    t = empty(*_size((size,)), dtype=dtype, device=device)
+    lookup("fill", t.device.type)(t._data, fill_value)
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, **_):
+    return full(_size(size), 0, dtype=dtype or _dtype.get_default_dtype(), device=device,
+                requires_grad=requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None, **_):
+    return full(_size(size), 1, dtype=dtype or _dtype.get_default_dtype(), device=device,
+                requires_grad=requires_grad)
+
+
+def _like(fn, t, dtype, device, requires_grad, *args):
+    return fn(t.shape, *args, dtype=dtype or t.dtype, device=device or t.device,
+              requires_grad=requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, **_):
+    return _like(empty, input, dtype, device, requires_grad)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, **_):
+    return _like(zeros, input, dtype, device, requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, **_):
+    return _like(ones, input, dtype, device, requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, **_):
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, **_):
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dtype = _dtype.result_type([start, end, step])
+    n = max(0, math.ceil((end - start) / step))
+    return _place(start + np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64)
+                  * step, dtype, device, requires_grad)
+
+
+def range_(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
+    """Deprecated in PyTorch: like arange but includes ``end``."""
+    import warnings
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its "
+                  "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
+                  "which produces values in [start, end).", UserWarning, stacklevel=2)
+    n = int(math.floor((end - start) / step)) + 1
+    return _place(start + np.arange(n) * step, dtype or _dtype.get_default_dtype(), device,
+                  requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, **_):
+    if steps < 0:
+        raise RuntimeError("linspace(): number of steps must be non-negative")
+    return _place(np.linspace(start, end, steps), dtype or _dtype.get_default_dtype(), device,
+                  requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    return _place(np.logspace(start, end, steps, base=base), dtype or _dtype.get_default_dtype(),
+                  device, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **_):
+    return _place(np.eye(n, n if m is None else m), dtype or _dtype.get_default_dtype(), device,
+                  requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **_):
+    dtype = dtype or _dtype.get_default_dtype()
+    return _place(rng(generator).random(_size(size), dtype=np.float64).astype(dtype.np), dtype,
+                  device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **_):
+    dtype = dtype or _dtype.get_default_dtype()
+    return _place(rng(generator).standard_normal(_size(size)), dtype, device, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False, **_):
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    return _place(rng(generator).integers(low, high, _size((size,))), dtype or _dtype.int64,
+                  device, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, **_):
+    return _place(rng(generator).permutation(n), dtype or _dtype.int64, device, requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, **_):
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, **_):
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low, high=None, *, dtype=None, device=None, requires_grad=False):
+    return randint(low, high, input.shape, dtype=dtype or input.dtype,
+                   device=device or input.device, requires_grad=requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False, **_):
+    """torch.normal(mean, std, size) with float arguments, or tensor mean/std (elementwise)."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        m = np.asarray(mean._host() if isinstance(mean, Tensor) else mean, np.float64)
+        s = np.asarray(std._host() if isinstance(std, Tensor) else std, np.float64)
+        return _place(rng(generator).normal(m, s), ref.dtype, ref.device, requires_grad)
+    if size is None:
+        raise TypeError("normal() received an invalid combination of arguments - got (float, float)"
+                        ", but expected a size")
+    return _place(rng(generator).normal(mean, std, _size((size,))),
+                  dtype or _dtype.get_default_dtype(), device, requires_grad)
+
+
+def _infer_dtype(data, arr):
+    if isinstance(data, np.ndarray) or isinstance(data, np.generic):
+        return _dtype.from_numpy_dtype(arr.dtype)
+    if arr.dtype == np.bool_:
+        return _dtype.bool_
+    if arr.dtype.kind in "iu":
+        return _dtype.int64
+    if arr.dtype.kind == "f":
+        return _dtype.get_default_dtype()
+    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _to_host_values(data):
+    if isinstance(data, Tensor):
+        return data._host()
+    if isinstance(data, (list, tuple)):
+        return [_to_host_values(d) for d in data]
+    return data
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    if isinstance(data, Tensor):
+        import warnings
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+                      "requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+        dtype = dtype or data.dtype
+    host = _to_host_values(data)
+    try:
+        arr = np.array(host)
+    except ValueError as e:
+        raise ValueError(f"expected sequence of equal lengths ({e})") from None
+    if arr.dtype == object:
+        raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if dtype is None:
+        dtype = _infer_dtype(data, arr) if arr.size or arr.dtype != np.float64 \
+            else _dtype.get_default_dtype()
+    return _place(np.array(arr, dtype.np), dtype, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor):
+        return data.to(device=device or data.device, dtype=dtype or data.dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype) and \
+            as_device(device).type == "cpu":
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(ndarray):
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dtype.from_numpy_dtype(ndarray.dtype)
+    return Tensor._wrap(ndarray)
+
+
+def _legacy(dtype):
+    def ctor(*args):
+        if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+            if isinstance(args[0], Tensor):
+                return args[0].to(dtype)
+            return tensor(args[0], dtype=dtype)
+        return empty(*args, dtype=dtype)
+    return ctor
+
+
+FloatTensor = _legacy(_dtype.float32)
+DoubleTensor = _legacy(_dtype.float64)
+LongTensor = _legacy(_dtype.int64)
+IntTensor = _legacy(_dtype.int32)
+BoolTensor = _legacy(_dtype.bool_)
+ByteTensor = _legacy(_dtype.uint8)

@@ -1,0 +1,177 @@
+"""Function (user-facing ops with forward/backward), its ctx, and the graph nodes it records."""
+import weakref
+
+from .grad_mode import _state
+
+FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after "
+         "they have already been freed). Saved intermediate values of the graph are freed when you call "
+         ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+         "graph a second time or if you need to access saved tensors after calling backward.")
+
+
+class Context:
+    """The ``ctx`` of forward/backward: saved tensors (version-checked), needs_input_grad, any state."""
+
+    def __init__(self):
+        self._saved = ()
+        self._non_differentiable = ()
+        self._dirty = ()
+        self.materialize_grads = True
+
+    def save_for_backward(self, *tensors):
+        self._saved = tuple((t, t._version[0]) if t is not None else (None, 0) for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        if self._saved is None:
+            raise RuntimeError(FREED)
+        for t, version in self._saved:
+            if t is not None and t._version[0] != version:
+                which = (f", which is output {t._output_nr} of {t.grad_fn.name()}," if t.grad_fn
+                         else "")
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [{t.type()} [{', '.join(map(str, t.shape))}]]{which} is at "
+                    f"version {t._version[0]}; expected version {version} instead. Hint: enable anomaly "
+                    "detection to find the operation that failed to compute its gradient, with "
+                    "torch.autograd.set_detect_anomaly(True).")
+        return tuple(t for t, _ in self._saved)
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = tuple(map(id, tensors))
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tuple(map(id, tensors))
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = value
+
+
+class Node:
+    """One recorded op: calls its Function's backward and knows where the input gradients go."""
+
+    def __init__(self, fn, ctx, next_edges, input_meta, n_outputs):
+        self._fn = fn
+        self.ctx = ctx
+        self.next_edges = next_edges      # per forward arg: (node, output_nr) or None
+        self.input_meta = input_meta      # per forward arg: shape of the tensor, or None
+        self.n_outputs = n_outputs
+        self.output_meta = ()             # per output: (shape, dtype, device), to materialize zeros
+        self.pre_hooks = None             # output_nr -> [hook(grad)], from Tensor.register_hook
+        self.hooks = []
+
+    def name(self):
+        return self._fn.node_name or f"{self._fn.__name__}Backward"
+
+    @property
+    def next_functions(self):
+        return tuple(e if e is not None else (None, 0) for e in self.next_edges)
+
+    @property
+    def metadata(self):
+        return {}
+
+    def apply(self, grads):
+        result = self._fn.backward(self.ctx, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        if len(result) < len(self.next_edges):
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
+                               f"(expected {len(self.next_edges)}, got {len(result)})")
+        return result
+
+    def register_hook(self, fn):
+        self.hooks.append(fn)
+        return _Handle(self.hooks, fn)
+
+    def register_prehook(self, fn):
+        return self._add_pre_hook(0, fn)
+
+    def _add_pre_hook(self, output_nr, fn):
+        if self.pre_hooks is None:
+            self.pre_hooks = {}
+        hooks = self.pre_hooks.setdefault(output_nr, [])
+        hooks.append(fn)
+        return _Handle(hooks, fn)
+
+    def __call__(self, *grads):
+        return self.apply(grads)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf tensor: adds incoming gradients into ``variable.grad``."""
+
+    def __init__(self, variable):
+        super().__init__(AccumulateGrad, None, (), (), 1)
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+
+AccumulateGrad.node_name = "AccumulateGrad"
+
+
+class _Handle:
+    def __init__(self, hooks, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self):
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+def grad_accumulator(t):
+    """The one AccumulateGrad node of leaf ``t`` (kept while the graph holds it)."""
+    acc = t._accumulator() if t._accumulator is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._accumulator = weakref.ref(acc)
+    return acc
+
+
+class Function:
+    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``; call ``apply``.
+
+    forward runs with grad mode off on Tensors; backward returns one gradient (or None) per
+    forward argument. ``node_name`` is the grad_fn name shown to users (PyTorch's, e.g. AddBackward0).
+    """
+    node_name = None
+
+    @classmethod
+    def apply(cls, *args):
+        from .._tensor import Tensor
+        ctx = Context()
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        ctx.needs_input_grad = needs
+        prev = _state.enabled
+        _state.enabled = False
+        try:
+            outputs = cls.forward(ctx, *args)
+        finally:
+            _state.enabled = prev
+        if not (prev and True in needs):
+            return outputs
+        single = isinstance(outputs, Tensor)
+        outs = (outputs,) if single else outputs
+        edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
+        meta = tuple(a.shape if n else None for a, n in zip(args, needs))
+        node = Node(cls, ctx, edges, meta, len(outs))
+        node.output_meta = tuple((o.shape, o.dtype, o.device) if isinstance(o, Tensor) else None
+                                 for o in outs)
+        for i, o in enumerate(outs):
+            if (isinstance(o, Tensor) and o.dtype.is_floating_point
+                    and id(o) not in ctx._non_differentiable):
+                o._grad_fn = node
+                o._output_nr = i
+                o._requires_grad = True
+        return outputs
+
+
+def _edge(t):
+    if t._grad_fn is not None:
+        return (t._grad_fn, t._output_nr)
+    return (grad_accumulator(t), 0)

@@ -1,0 +1,65 @@
+"""nbtorch.cuda: device queries. numba.cuda is imported only here, on first use."""
+import os
+
+_SIM_HINT = ("set NUMBA_ENABLE_CUDASIM=1 to run CUDA code under Numba's simulator (slow, for "
+             "testing)")
+
+
+def _numba_cuda():
+    try:
+        from numba import cuda
+    except ImportError:
+        return None
+    return cuda
+
+
+def is_available():
+    cuda = _numba_cuda()
+    if cuda is None:
+        return False
+    try:
+        return bool(cuda.is_available())
+    except Exception:
+        return False
+
+
+def _require():
+    """Raise a clear error unless a GPU (or the simulator) can run CUDA kernels."""
+    if not is_available():
+        raise RuntimeError("Found no NVIDIA driver on your system: CUDA is not available. Install "
+                           "nbtorch[cuda] on a machine with an NVIDIA GPU, or " + _SIM_HINT + ".")
+
+
+def device_count():
+    if not is_available():
+        return 0
+    return len(_numba_cuda().gpus)
+
+
+def current_device():
+    _require()
+    return _numba_cuda().get_current_device().id
+
+
+def get_device_name(device=None):
+    _require()
+    name = _numba_cuda().get_current_device().name
+    return name.decode() if isinstance(name, bytes) else name
+
+
+def synchronize(device=None):
+    if is_available():
+        _numba_cuda().synchronize()
+
+
+def manual_seed(seed):
+    from ._random import manual_seed as _seed
+    _seed(seed)
+
+
+def manual_seed_all(seed):
+    manual_seed(seed)
+
+
+def is_simulator():
+    return os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
