@@ -56,3 +56,4 @@ def set_printoptions(**kwargs):
 from . import cuda  # noqa: E402,F401
 
 # --- serialization ---
+from .serialization import load, save  # noqa: E402,F401

@@ -85,7 +85,7 @@ def test_mnist_missing_files_name_them(tmp_path):
         load_mnist(tmp_path)
     assert "train-labels-idx1-ubyte" in str(info.value) and str(tmp_path) in str(info.value)
     _write_idx(str(tmp_path / "t10k-images-idx3-ubyte"), np.zeros((1, 2, 2), np.uint8))
-    with pytest.raises(FileNotFoundError, match="missing t10k-labels-idx1-ubyte$|missing t10k-labels"):
+    with pytest.raises(FileNotFoundError, match="missing t10k-labels-idx1-ubyte"):
         load_mnist(tmp_path, "test")
     with pytest.raises(ValueError, match="split must be one of"):
         load_mnist(tmp_path, "all")
