@@ -53,7 +53,7 @@ def set_printoptions(**kwargs):
     _set(**kwargs)
 
 
-from . import cuda  # noqa: E402,F401
+from . import cuda, nn, optim, utils  # noqa: E402,F401
 
 # --- serialization ---
 from .serialization import load, save  # noqa: E402,F401
