@@ -1,0 +1,17 @@
+"""Smoke tests of the example programs: a short run learns (accuracy far above chance)."""
+import importlib.util
+import pathlib
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_train_mlp_learns_digits_in_two_epochs():
+    accuracy = _load("train_mlp").main(["--epochs", "2"])
+    assert accuracy > 0.85
