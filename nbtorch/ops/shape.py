@@ -177,7 +177,7 @@ def expand(x, *sizes):
     sizes = list(_sizes(sizes))
     if len(sizes) < x.dim():
         raise RuntimeError(f"expand(torch.FloatTensor{{{list(x.shape)}}}, size={sizes}): the number "
-                           "of sizes provided ({len(sizes)}) must be greater or equal to the number "
+                           f"of sizes provided ({len(sizes)}) must be greater or equal to the number "
                            f"of dimensions in the tensor ({x.dim()})")
     lead = len(sizes) - x.dim()
     for i, s in enumerate(sizes):
