@@ -167,8 +167,8 @@ class Tensor:
 
     @property
     def data(self):
-        return self._view_of(self._data) if self._base is None else \
-            Tensor._wrap(self._data, self._device)
+        """The same values, detached from autograd (and from the version counter), as PyTorch."""
+        return Tensor._wrap(self._data, self._device)
 
     @data.setter
     def data(self, value):

@@ -36,7 +36,8 @@ def operand(shape, dtype, seed, layout):
 @pytest.mark.parametrize("dtype", FLOATS + [np.int64])
 @pytest.mark.parametrize("ta", [False, True])
 @pytest.mark.parametrize("tb", [False, True])
-@pytest.mark.parametrize("m,k,n", [(3, 5, 4), (1, 7, 1), (6, 1, 2), (1, 3, 5), (4, 2, 1), (2, 0, 3)])
+@pytest.mark.parametrize("m,k,n", [(3, 5, 4), (1, 7, 1), (6, 1, 2), (1, 3, 5), (4, 2, 1),
+                                   (2, 0, 3)])
 def test_mm_launcher(m, k, n, tb, ta, dtype):
     a, b = sample((m, k), dtype, 1), sample((k, n), dtype, 2)
     out = np.full((m, n), 7, dtype)
@@ -134,6 +135,16 @@ def test_linear_values(bias, shape, dtype):
     np.testing.assert_allclose(out.numpy(), ref, rtol=TOL[dtype], atol=TOL[dtype])
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("lead", [(), (5,), (2, 3)])
+def test_bilinear_values(lead, dtype):
+    x1, x2 = sample(lead + (3,), dtype, 1), sample(lead + (4,), dtype, 2)
+    w, b = sample((2, 3, 4), dtype, 3), sample((2,), dtype, 4)
+    out = F.bilinear(*map(torch.from_numpy, (x1, x2, w, b)))
+    ref = np.einsum("...i,oij,...j->...o", x1, w, x2) + b
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-5, atol=1e-5)
+
+
 # --- gradients ---
 def leaf(shape, seed):
     return torch.from_numpy(sample(shape, seed=seed)).requires_grad_()
@@ -142,7 +153,8 @@ def leaf(shape, seed):
 GRAD_CASES = {
     "mm": (torch.mm, [(3, 4), (4, 2)]),
     "bmm": (torch.bmm, [(2, 3, 4), (2, 4, 2)]),
-    "addmm_row": (lambda b, x, y: torch.addmm(b, x, y, beta=0.5, alpha=2.0), [(2,), (3, 4), (4, 2)]),
+    "addmm_row": (lambda b, x, y: torch.addmm(b, x, y, beta=0.5, alpha=2.0),
+                  [(2,), (3, 4), (4, 2)]),
     "addmm_full": (torch.addmm, [(3, 2), (3, 4), (4, 2)]),
     "dot": (torch.dot, [(4,), (4,)]),
     "mv": (torch.mv, [(3, 4), (4,)]),
@@ -156,6 +168,8 @@ GRAD_CASES = {
     "linear": (F.linear, [(3, 4), (2, 4), (2,)]),
     "linear_3d": (F.linear, [(2, 3, 4), (2, 4), (2,)]),
     "linear_nobias": (F.linear, [(2, 3, 4), (2, 4)]),
+    "bilinear": (F.bilinear, [(2, 3), (2, 2), (4, 3, 2), (4,)]),
+    "bilinear_nobias": (F.bilinear, [(2, 2, 3), (2, 2, 2), (2, 3, 2)]),
 }
 
 
@@ -189,7 +203,8 @@ GRAD_FN_NAMES = [
     (lambda: torch.randn(5, 2, 3, requires_grad=True) @ torch.randn(3), "UnsafeViewBackward0"),
     (lambda: torch.randn(5, 2, 3, requires_grad=True) @ torch.randn(3, 4), "UnsafeViewBackward0"),
     (lambda: torch.randn(2, 3, requires_grad=True) @ torch.randn(5, 3, 4), "CloneBackward0"),
-    (lambda: torch.randn(5, 2, 3, requires_grad=True) @ torch.randn(5, 3, 4), "UnsafeViewBackward0"),
+    (lambda: torch.randn(5, 2, 3, requires_grad=True) @ torch.randn(5, 3, 4),
+     "UnsafeViewBackward0"),
     (lambda: torch.randn(3, requires_grad=True).outer(torch.randn(4)), "MulBackward0"),
     (lambda: F.linear(torch.randn(4, 3, requires_grad=True), torch.randn(5, 3), torch.randn(5)),
      "AddmmBackward0"),
@@ -244,7 +259,8 @@ ERRORS = [
     (lambda: torch.dot(t(3), t(4)), RuntimeError,
      "inconsistent tensor size, expected tensor [3] and src [4] to have the same number of "
      "elements, but got 3 and 4 elements respectively"),
-    (lambda: torch.dot(t(3, 1), t(3)), RuntimeError, "1D tensors expected, but got 2D and 1D tensors"),
+    (lambda: torch.dot(t(3, 1), t(3)), RuntimeError,
+     "1D tensors expected, but got 2D and 1D tensors"),
     (lambda: torch.dot(t(3), t(3, dtype=torch.float64)), RuntimeError,
      "dot : expected both vectors to have same dtype, but found Float and Double"),
     (lambda: torch.outer(t(3, 1), t(3)), RuntimeError,
@@ -266,10 +282,23 @@ ERRORS = [
      "self and mat2 must have the same dtype, but got Float and Double"),
     (lambda: torch.addmm(t(5), t(4, 3, dtype=torch.float64), t(3, 5)), RuntimeError,
      "mat1 and mat2 must have the same dtype, but got Double and Float"),
-    (lambda: torch.addmm(t(5), t(3), t(3, 5)), RuntimeError, "mat1 must be a matrix, got 1-D tensor"),
+    (lambda: torch.addmm(t(5), t(3), t(3, 5)), RuntimeError,
+     "mat1 must be a matrix, got 1-D tensor"),
     (lambda: t(2, 3) @ 2, TypeError, "unsupported operand type(s) for @: 'Tensor' and 'int'"),
     (lambda: torch.matmul(2, t(3)), TypeError,
      "matmul(): argument 'input' (position 1) must be Tensor, not int"),
+]
+
+
+ERRORS += [
+    (lambda: F.bilinear(t(5, 2), t(4, 3), t(4, 2, 3)), RuntimeError,
+     "bilinear(): input batch dimensions do not match at dim 0: got 5 and 4"),
+    (lambda: F.bilinear(t(5, 2), t(5, 4), t(4, 2, 3)), RuntimeError,
+     "bilinear(): input2 size does not match weight size: got 4 but expected 3"),
+    (lambda: F.bilinear(t(5, 2), t(5, 1, 3), t(4, 2, 3)), RuntimeError,
+     "bilinear(): input dimensions do not match: got 2 and 3"),
+    (lambda: F.bilinear(t(5, 2), t(5, 3), t(4, 2, 3), t(3)), RuntimeError,
+     "bilinear(): bias size does not match weight size: got 3 but expected 4"),
 ]
 
 

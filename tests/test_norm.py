@@ -20,6 +20,10 @@ def rand(shape, dtype=np.float64, seed=0, scale=1.0, shift=0.0):
     return (np.random.default_rng(seed).standard_normal(shape) * scale + shift).astype(dtype)
 
 
+def as64(*arrays):
+    return [None if a is None else a.astype(np.float64) for a in arrays]
+
+
 def finite_diff(loss, arr, h=1e-6):
     """d loss() / d arr by central differences, perturbing ``arr`` in place."""
     grad = np.zeros(arr.shape)
@@ -196,9 +200,7 @@ def test_group_norm_forward(affine, dtype, shape, groups):
     x = rand(shape, dtype, scale=3.0, shift=-2.0)
     w, b = (rand(shape[1], dtype, 1), rand(shape[1], dtype, 2)) if affine else (None, None)
     out, mean, rstd = gn_forward(x, groups, w, b)
-    ref, rmean, rrstd = ref_group_norm(x.astype(np.float64), groups,
-                                       *(None if a is None else a.astype(np.float64) for a in (w, b)),
-                                       1e-5)
+    ref, rmean, rrstd = ref_group_norm(x.astype(np.float64), groups, *as64(w, b), 1e-5)
     np.testing.assert_allclose(out, ref, **TOL[dtype])
     np.testing.assert_allclose(mean.reshape(-1), rmean, **TOL[dtype])
     np.testing.assert_allclose(rstd.reshape(-1), rrstd, **TOL[dtype])
@@ -242,9 +244,7 @@ def test_layer_norm_forward(affine, dtype, shape, normalized):
     k = int(np.prod(normalized))
     w, b = (rand(normalized, dtype, 1), rand(normalized, dtype, 2)) if affine else (None, None)
     out, mean, rstd = ln_forward(x, k, w, b)
-    ref, rmean, rrstd = ref_layer_norm(x.astype(np.float64), k,
-                                       *(None if a is None else a.astype(np.float64) for a in (w, b)),
-                                       1e-5)
+    ref, rmean, rrstd = ref_layer_norm(x.astype(np.float64), k, *as64(w, b), 1e-5)
     np.testing.assert_allclose(out, ref, **TOL[dtype])
     np.testing.assert_allclose(mean, rmean, **TOL[dtype])
     np.testing.assert_allclose(rstd, rrstd, **TOL[dtype])
@@ -268,3 +268,290 @@ def test_layer_norm_backward_matches_finite_differences(affine, shape, normalize
     if affine:
         np.testing.assert_allclose(gw, finite_diff(loss, w), rtol=1e-6, atol=1e-7)
         np.testing.assert_allclose(gb, finite_diff(loss, b), rtol=1e-6, atol=1e-7)
+
+
+# --- autograd ops and nn.functional ---
+import nbtorch  # noqa: E402
+import nbtorch.nn as nn  # noqa: E402
+import nbtorch.nn.functional as F  # noqa: E402
+from nbtorch.autograd import gradcheck  # noqa: E402
+
+
+def leaf(a, requires_grad=True):
+    return nbtorch.tensor(a, requires_grad=requires_grad)
+
+
+def xwb(shape, param_shape, grads):
+    """Float64 leaves x, weight, bias; those named in ``grads`` ("xwb") require grad."""
+    return (leaf(rand(shape, seed=1, scale=2.0), "x" in grads),
+            leaf(rand(param_shape, seed=2), "w" in grads),
+            leaf(rand(param_shape, seed=3), "b" in grads))
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 2, 4), (2, 3, 2, 2)])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("grads", ["xwb", "x", "wb", "xb"])
+def test_batch_norm_gradcheck(grads, training, shape):
+    c = shape[1]
+    x, w, b = xwb(shape, c, grads)
+    rmean, rvar = nbtorch.tensor(rand(c, seed=4)), nbtorch.tensor(rand(c, seed=5) ** 2 + 0.5)
+    y = F.batch_norm(x, rmean, rvar, w, b, training)
+    assert y.grad_fn.name() == "NativeBatchNormBackward0"
+    # running stats are left alone inside gradcheck by passing none in training
+    stats = (None, None) if training else (rmean, rvar)
+    assert gradcheck(lambda x, w, b: F.batch_norm(x, *stats, w, b, training), (x, w, b))
+
+
+def test_batch_norm_gradcheck_without_affine_and_non_contiguous():
+    x = leaf(rand((3, 4, 5), seed=1))
+    assert gradcheck(lambda x: F.batch_norm(x.transpose(0, 2), None, None, training=True), (x,))
+
+
+@pytest.mark.parametrize("shape,groups", [((2, 4, 3), 2), ((3, 6), 3), ((2, 4, 2, 2), 1)])
+@pytest.mark.parametrize("grads", ["xwb", "x", "wb"])
+def test_group_norm_gradcheck(grads, shape, groups):
+    c = shape[1]
+    x, w, b = xwb(shape, c, grads)
+    assert F.group_norm(x, groups, w, b).grad_fn.name() == "NativeGroupNormBackward0"
+    assert gradcheck(lambda x, w, b: F.group_norm(x, groups, w, b, 1e-3), (x, w, b))
+    assert gradcheck(lambda x: F.group_norm(x, groups), (leaf(rand(shape, seed=4)),))
+
+
+@pytest.mark.parametrize("shape,normalized", [((3, 5), (5,)), ((2, 3, 4), (3, 4)), ((4,), (4,))])
+@pytest.mark.parametrize("grads", ["xwb", "x", "wb"])
+def test_layer_norm_gradcheck(grads, shape, normalized):
+    x, w, b = xwb(shape, normalized, grads)
+    assert F.layer_norm(x, normalized, w, b).grad_fn.name() == "NativeLayerNormBackward0"
+    assert gradcheck(lambda x, w, b: F.layer_norm(x, normalized, w, b), (x, w, b))
+    assert gradcheck(lambda x: F.layer_norm(x, normalized, None, None, 0.1), (leaf(rand(shape)),))
+
+
+def test_functional_forward_matches_numpy_float32():
+    x = rand((4, 6, 3), np.float32, scale=2.0)
+    w, b = rand(6, np.float32, 1), rand(6, np.float32, 2)
+    xt, wt, bt = map(nbtorch.tensor, (x, w, b))
+    x64, w64, b64 = (a.astype(np.float64) for a in (x, w, b))
+    got = F.batch_norm(xt, None, None, wt, bt, training=True, eps=1e-3)
+    assert got.dtype is nbtorch.float32
+    ref = ref_batch_norm(x64, w64, b64, x64.mean((0, 2)), x64.var((0, 2)), 1e-3)
+    np.testing.assert_allclose(got.numpy(), ref, **TOL[np.float32])
+    np.testing.assert_allclose(F.group_norm(xt, 3, wt, bt).numpy(),
+                               ref_group_norm(x64, 3, w64, b64, 1e-5)[0], **TOL[np.float32])
+    np.testing.assert_allclose(F.layer_norm(xt, (6, 3)).numpy(),
+                               ref_layer_norm(x64, 18, None, None, 1e-5)[0], **TOL[np.float32])
+
+
+def test_batch_norm_empty_batch_is_a_copy():
+    rmean, rvar = nbtorch.zeros(3), nbtorch.ones(3)
+    y = F.batch_norm(nbtorch.randn(0, 3), rmean, rvar, training=True)
+    assert y.shape == (0, 3) and rmean.tolist() == [0.0] * 3 and rvar.tolist() == [1.0] * 3
+
+
+ERRORS = [
+    (lambda t: t.nn.functional.batch_norm(t.randn(1, 3), None, None, training=True), ValueError,
+     "Expected more than 1 value per channel when training, got input size torch.Size([1, 3])"),
+    (lambda t: t.nn.functional.batch_norm(t.randn(2, 3), None, None), RuntimeError,
+     "running_mean must be defined in evaluation mode"),
+    (lambda t: t.nn.functional.batch_norm(t.randn(2, 3), t.zeros(3), None), RuntimeError,
+     "running_var must be defined in evaluation mode"),
+    (lambda t: t.nn.functional.batch_norm(t.randn(2, 3), None, t.ones(3), training=True),
+     ValueError,
+     "running_mean and running_var must either both be None or neither be None"),
+    (lambda t: t.nn.functional.batch_norm(t.randn(3), None, None, training=True), IndexError,
+     "Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+    (lambda t: t.nn.functional.batch_norm(t.randn(2, 3), t.zeros(4), t.ones(4)), RuntimeError,
+     "running_mean should contain 3 elements not 4"),
+    (lambda t: t.nn.functional.batch_norm(t.randn(2, 3), t.zeros(3), t.ones(3),
+                                          weight=t.ones(4)), RuntimeError,
+     "weight should contain 3 elements not 4"),
+    (lambda t: t.nn.functional.batch_norm(t.randn(2, 3), None, None, training=True, eps=0),
+     ValueError,
+     "batch_norm eps must be positive during training, but got 0"),
+    (lambda t: t.nn.functional.batch_norm(t.randn(2, 3), None, None, t.ones(3).double(),
+                                          training=True), RuntimeError,
+     "mixed dtype (CPU): expect parameter to have scalar type of Float"),
+    (lambda t: t.nn.BatchNorm1d(3)(t.randn(2, 3).double()), RuntimeError,
+     "mixed dtype (CPU): all inputs must share same datatype."),
+    (lambda t: t.nn.functional.layer_norm(t.randn(3, 5), (10,)), RuntimeError,
+     "Given normalized_shape=[10], expected input with shape [*, 10], but got input of size[3, 5]"),
+    (lambda t: t.nn.functional.layer_norm(t.randn(3, 5), (2, 3, 5)), RuntimeError,
+     "Given normalized_shape=[2, 3, 5], expected input with shape [*, 2, 3, 5], but got input of "
+     "size[3, 5]"),
+    (lambda t: t.nn.functional.layer_norm(t.randn(3, 5), (5,), weight=t.ones(4)), RuntimeError,
+     "Expected weight to be of same shape as normalized_shape, but got weight of shape [4] and "
+     "normalized_shape = [5]"),
+    (lambda t: t.nn.functional.layer_norm(t.randn(3, 5), 5), TypeError,
+     "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not int"),
+    (lambda t: t.nn.functional.group_norm(t.randn(2, 6, 4), 4), RuntimeError,
+     "Expected number of channels in input to be divisible by num_groups, but got input of shape "
+     "[2, 6, 4] and num_groups=4"),
+    (lambda t: t.nn.functional.group_norm(t.randn(2, 6, 4), 3, weight=t.ones(5)), RuntimeError,
+     "Expected weight to be a vector of size equal to the number of channels in input, but got "
+     "weight of shape [5] and input of shape [2, 6, 4]"),
+    (lambda t: t.nn.functional.group_norm(t.randn(6), 3), RuntimeError,
+     "Expected at least 2 dimensions for input tensor but received 1"),
+    (lambda t: t.nn.BatchNorm1d(3)(t.randn(3)), ValueError,
+     "expected 2D or 3D input (got 1D input)"),
+    (lambda t: t.nn.BatchNorm2d(3)(t.randn(2, 3, 4)), ValueError,
+     "expected 4D input (got 3D input)"),
+    (lambda t: t.nn.BatchNorm2d(3)(t.randn(2, 4, 4, 4)), RuntimeError,
+     "running_mean should contain 4 elements not 3"),
+    (lambda t: t.nn.GroupNorm(4, 6), ValueError,
+     "num_channels (6) must be divisible by num_groups (4)"),
+]
+
+
+@pytest.mark.parametrize("fn,exc,message", ERRORS, ids=[e[2][:40] for e in ERRORS])
+def test_errors(fn, exc, message):
+    """PyTorch's exception type and words (and torch's own, when installed)."""
+    for lib in (nbtorch, TORCH) if TORCH is not None else (nbtorch,):
+        with pytest.raises(exc) as info:
+            fn(lib)
+        assert str(info.value) == message
+
+
+# --- modules ---
+REPRS = [
+    (lambda t: t.nn.BatchNorm2d(16),
+     "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"),
+    (lambda t: t.nn.BatchNorm1d(4, 1e-3, None, affine=False, track_running_stats=False),
+     "BatchNorm1d(4, eps=0.001, momentum=None, affine=False, bias=False, "
+     "track_running_stats=False)"),
+    (lambda t: t.nn.BatchNorm1d(3, bias=False),
+     "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=False, track_running_stats=True)"),
+    (lambda t: t.nn.LayerNorm(10),
+     "LayerNorm((10,), eps=1e-05, elementwise_affine=True, bias=True)"),
+    (lambda t: t.nn.LayerNorm([3, 4], elementwise_affine=False, bias=False),
+     "LayerNorm((3, 4), eps=1e-05, elementwise_affine=False, bias=False)"),
+    (lambda t: t.nn.GroupNorm(2, 6), "GroupNorm(2, 6, eps=1e-05, affine=True, bias=True)"),
+    (lambda t: t.nn.GroupNorm(1, 4, affine=False),
+     "GroupNorm(1, 4, eps=1e-05, affine=False, bias=False)"),
+]
+
+
+@pytest.mark.parametrize("make,text", REPRS, ids=[r[1] for r in REPRS])
+def test_repr_and_state(make, text):
+    for lib in (nbtorch, TORCH) if TORCH is not None else (nbtorch,):
+        assert repr(make(lib)) == text
+    m = make(nbtorch)
+    if TORCH is not None:
+        ref = make(TORCH)
+        assert list(m.state_dict()) == list(ref.state_dict())
+        for (k, a), b in zip(m.state_dict().items(), ref.state_dict().values()):
+            assert str(a.dtype) == str(b.dtype) and a.tolist() == b.tolist(), k
+
+
+def test_batch_norm_defaults():
+    m = nn.BatchNorm2d(3)
+    assert m.weight.tolist() == [1.0] * 3 and m.bias.tolist() == [0.0] * 3
+    assert m.running_mean.tolist() == [0.0] * 3 and m.running_var.tolist() == [1.0] * 3
+    assert m.num_batches_tracked.dtype is nbtorch.int64 and m.num_batches_tracked.item() == 0
+    assert list(m.state_dict()) == ["weight", "bias", "running_mean", "running_var",
+                                    "num_batches_tracked"]
+    assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
+
+
+@pytest.mark.parametrize("momentum", [0.1, 0.5, None])
+def test_batch_norm_running_stats_follow_the_formula(momentum):
+    m = nn.BatchNorm2d(3, momentum=momentum).double()
+    rmean, rvar = np.zeros(3), np.ones(3)
+    for step in range(1, 4):
+        x = rand((4, 3, 2, 3), seed=step, scale=step, shift=step)
+        y = m(nbtorch.tensor(x))
+        mean, var = x.mean((0, 2, 3)), x.var((0, 2, 3))
+        factor = 1.0 / step if momentum is None else momentum
+        rmean = (1 - factor) * rmean + factor * mean
+        rvar = (1 - factor) * rvar + factor * x.var((0, 2, 3), ddof=1)
+        ref = ref_batch_norm(x, None, None, mean, var, 1e-5)
+        np.testing.assert_allclose(y.detach().numpy(), ref, **TOL[np.float64])
+        np.testing.assert_allclose(m.running_mean.numpy(), rmean, rtol=1e-12)
+        np.testing.assert_allclose(m.running_var.numpy(), rvar, rtol=1e-12)
+        assert m.num_batches_tracked.item() == step
+    m.eval()
+    x = rand((2, 3, 2, 2), seed=9)
+    np.testing.assert_allclose(m(nbtorch.tensor(x)).detach().numpy(),
+                               ref_batch_norm(x, None, None, rmean, rvar, 1e-5), **TOL[np.float64])
+    assert m.num_batches_tracked.item() == 3
+
+
+def test_batch_norm_without_running_stats_uses_batch_stats_in_eval():
+    m = nn.BatchNorm1d(3, track_running_stats=False).eval()
+    assert m.running_mean is None and list(m.state_dict()) == ["weight", "bias"]
+    x = rand((5, 3), np.float32)
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(m(nbtorch.tensor(x)).detach().numpy(),
+                               ref_batch_norm(x64, None, None, x64.mean(0), x64.var(0), 1e-5),
+                               **TOL[np.float32])
+
+
+def test_batch_norm_bad_input_leaves_the_module_unchanged():
+    m = nn.BatchNorm1d(3)
+    with pytest.raises(ValueError):
+        m(nbtorch.randn(1, 3))
+    assert m.num_batches_tracked.item() == 0 and m.running_mean.tolist() == [0.0] * 3
+
+
+def test_batch_norm_trains_weight_and_bias():
+    m = nn.BatchNorm1d(2).double()
+    x = rand((6, 2, 3), seed=2)
+    g = rand((6, 2, 3), seed=3)
+    m(nbtorch.tensor(x)).backward(nbtorch.tensor(g))
+    xhat = (x - x.mean((0, 2), keepdims=True)) / np.sqrt(x.var((0, 2), keepdims=True) + 1e-5)
+    np.testing.assert_allclose(m.weight.grad.numpy(), (g * xhat).sum((0, 2)), rtol=1e-10)
+    np.testing.assert_allclose(m.bias.grad.numpy(), g.sum((0, 2)), rtol=1e-10)
+
+
+def test_batch_norm_loads_state_dict_without_num_batches_tracked():
+    """A checkpoint from before version 2 has no num_batches_tracked: it loads as 0."""
+    src = nn.BatchNorm1d(2)
+    src(nbtorch.randn(4, 2))
+    state = src.state_dict()
+    del state["num_batches_tracked"]
+    state._metadata[""]["version"] = 1
+    dst = nn.BatchNorm1d(2)
+    dst.load_state_dict(state)
+    assert dst.running_mean.tolist() == src.running_mean.tolist()
+    assert dst.num_batches_tracked.item() == 0
+
+
+def test_layer_norm_and_group_norm_modules():
+    x = rand((2, 4, 3), np.float32, scale=3.0)
+    ln, gn = nn.LayerNorm((4, 3)), nn.GroupNorm(2, 4)
+    assert [p.shape for p in ln.parameters()] == [(4, 3), (4, 3)]
+    assert [p.shape for p in gn.parameters()] == [(4,), (4,)]
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(ln(nbtorch.tensor(x)).detach().numpy(),
+                               ref_layer_norm(x64, 12, None, None, 1e-5)[0], **TOL[np.float32])
+    np.testing.assert_allclose(gn(nbtorch.tensor(x)).detach().numpy(),
+                               ref_group_norm(x64, 2, None, None, 1e-5)[0], **TOL[np.float32])
+    assert nn.LayerNorm(3, elementwise_affine=False).weight is None
+
+
+# --- PyTorch as an oracle ---
+@pytest.mark.skipif(TORCH is None, reason="PyTorch is not installed (optional oracle)")
+@pytest.mark.parametrize("make,shape", [
+    (lambda t: t.nn.BatchNorm2d(3), (4, 3, 3, 2)),
+    (lambda t: t.nn.BatchNorm1d(3, momentum=None), (5, 3)),
+    (lambda t: t.nn.BatchNorm1d(3, affine=False), (4, 3, 2)),
+    (lambda t: t.nn.LayerNorm((3, 2)), (4, 3, 2)), (lambda t: t.nn.GroupNorm(3, 6), (2, 6, 4))])
+def test_against_torch(make, shape):
+    a, b = make(nbtorch), make(TORCH)
+    with nbtorch.no_grad(), TORCH.no_grad():
+        for p, q in zip(a.parameters(), b.parameters()):
+            q.copy_(TORCH.tensor(rand(tuple(p.shape), np.float32, seed=7)))
+            p.copy_(nbtorch.tensor(q.numpy()))
+    for step, mode in enumerate(["train", "train", "eval"]):
+        getattr(a, mode)(), getattr(b, mode)()
+        x = rand(shape, np.float32, seed=step, scale=2.0, shift=1.0)
+        g = rand(shape, np.float32, seed=10 + step)
+        xa, xb = nbtorch.tensor(x, requires_grad=True), TORCH.tensor(x, requires_grad=True)
+        ya, yb = a(xa), b(xb)
+        assert ya.grad_fn.name() == yb.grad_fn.name()
+        np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=1e-5, atol=1e-5)
+        ya.backward(nbtorch.tensor(g))
+        yb.backward(TORCH.tensor(g))
+        np.testing.assert_allclose(xa.grad.numpy(), xb.grad.numpy(), rtol=1e-4, atol=1e-5)
+        for (k, u), v in zip(a.state_dict().items(), b.state_dict().values()):
+            np.testing.assert_allclose(u.numpy(), v.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
+        for p, q in zip(a.parameters(), b.parameters()):
+            np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-5)

@@ -6,7 +6,9 @@ import math
 import numpy as np
 import pytest
 
+import nbtorch
 import nbtorch.kernels.cpu.optim  # noqa: F401  (registers the launchers without the other families)
+from nbtorch import optim
 from nbtorch.kernels.registry import lookup
 
 try:
@@ -168,10 +170,6 @@ def test_kernel_empty_param_is_a_no_op():
 
 
 # --- optimizers ---
-import nbtorch  # noqa: E402
-from nbtorch import optim  # noqa: E402
-
-AdamW_ref = dict(decoupled=True, weight_decay=1e-2)
 OPT_CASES = [
     ("SGD", dict(lr=0.1)),
     ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.2, weight_decay=0.05)),
@@ -187,7 +185,7 @@ OPT_CASES = [
     ("Adagrad", dict(lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.5, eps=1e-5,
                      maximize=True)),
 ]
-REFS = {"SGD": (ref_sgd, {}), "Adam": (ref_adam, {}), "AdamW": (ref_adam, AdamW_ref),
+REFS = {"SGD": (ref_sgd, {}), "Adam": (ref_adam, {}), "AdamW": (ref_adam, dict(decoupled=True, weight_decay=1e-2)),
         "RMSprop": (ref_rmsprop, {}), "Adagrad": (ref_adagrad, {})}
 
 
@@ -388,7 +386,8 @@ ERROR_CASES = [
     ("SGD", dict(lr=-0.1), "ValueError", "Invalid learning rate: -0.1"),
     ("SGD", dict(lr=0.1, momentum=-1), "ValueError", "Invalid momentum value: -1"),
     ("SGD", dict(lr=0.1, weight_decay=-1), "ValueError", "Invalid weight_decay value: -1"),
-    ("SGD", dict(lr=0.1, nesterov=True), "ValueError", "Nesterov momentum requires a momentum and zero dampening"),
+    ("SGD", dict(lr=0.1, nesterov=True), "ValueError",
+     "Nesterov momentum requires a momentum and zero dampening"),
     ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "ValueError",
      "Nesterov momentum requires a momentum and zero dampening"),
     ("Adam", dict(lr=-1), "ValueError", "Invalid learning rate: -1"),
@@ -400,7 +399,8 @@ ERROR_CASES = [
     ("RMSprop", dict(momentum=-1), "ValueError", "Invalid momentum value: -1"),
     ("RMSprop", dict(eps=-1), "ValueError", "Invalid epsilon value: -1"),
     ("Adagrad", dict(lr_decay=-1), "ValueError", "Invalid lr_decay value: -1"),
-    ("Adagrad", dict(initial_accumulator_value=-1), "ValueError", "Invalid initial_accumulator_value value: -1"),
+    ("Adagrad", dict(initial_accumulator_value=-1), "ValueError",
+     "Invalid initial_accumulator_value value: -1"),
     ("Adagrad", dict(eps=-1), "ValueError", "Invalid epsilon value: -1"),
 ]
 

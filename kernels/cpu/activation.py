@@ -41,15 +41,17 @@ def _sigmoid(x):
 
 @njit(cache=True, inline="always")
 def _tanh(x):
-    """Rational approximation near 0 (Cephes' coefficients, relative error ~1e-16), else from exp."""
+    """A rational function near 0 (Cephes' coefficients, relative error ~1e-16), else from exp."""
     z = abs(x)
     if z > 0.625:
         e = _math.exp(-2.0 * z)
         t = (1.0 - e) / (1.0 + e)
         return t if x > 0 else -t
     s = x * x
-    p = (-9.64399179425052238628e-1 * s - 9.92877231001918586564e1) * s - 1.61468768441708447952e3
-    q = ((s + 1.12811678491632931402e2) * s + 2.23548839060100448583e3) * s + 4.84406305325125486048e3
+    p = (-9.64399179425052238628e-1 * s - 9.92877231001918586564e1) * s \
+        - 1.61468768441708447952e3
+    q = ((s + 1.12811678491632931402e2) * s + 2.23548839060100448583e3) * s \
+        + 4.84406305325125486048e3
     return x + x * s * p / q
 
 
@@ -284,7 +286,7 @@ def hardtanh_grad_k(g, v, out, a, b):
 
 # --- launchers ---
 def _launchers(op, fwd, bwd):
-    """Register ``<op>_forward(x, out, a, b)`` and ``<op>_backward(grad, saved, grad_input, a, b)``."""
+    """Register ``<op>_forward(x, out, a, b)``, ``<op>_backward(grad, saved, grad_input, a, b)``."""
     def forward(x, out, a=0.0, b=0.0):
         fwd(x.reshape(-1), out.reshape(-1), float(a), float(b))
 
@@ -295,7 +297,8 @@ def _launchers(op, fwd, bwd):
     register(f"{op}_backward", "cpu")(backward)
 
 
-for _op, _fwd, _bwd in (("relu", relu_k, relu_grad_k), ("leaky_relu", leaky_relu_k, leaky_relu_grad_k),
+for _op, _fwd, _bwd in (("relu", relu_k, relu_grad_k),
+                        ("leaky_relu", leaky_relu_k, leaky_relu_grad_k),
                         ("elu", elu_k, elu_grad_k), ("silu", silu_k, silu_grad_k),
                         ("sigmoid", sigmoid_k, sigmoid_grad_k), ("tanh", tanh_k, tanh_grad_k),
                         ("softplus", softplus_k, softplus_grad_k),

@@ -2,12 +2,18 @@
 from .. import ops  # noqa: F401
 
 # --- linear (module/matmul helper) ---
-from ..ops.matmul import linear  # noqa: E402,F401
+from ..ops.matmul import bilinear, linear  # noqa: E402,F401
 
 # --- convolution (conv helper) ---
 
 # --- pooling (pool helper) ---
+from ..ops.pool import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d,  # noqa: E402,F401
+                        avg_pool2d, max_pool1d, max_pool2d)
 
 # --- activations, normalization, dropout (norm/activation helper) ---
+from ..ops.activation import (elu, gelu, hardtanh, leaky_relu, relu, relu6, sigmoid,  # noqa: E402,F401
+                              silu, softplus, tanh)
+from ..ops.dropout import dropout, dropout2d  # noqa: E402,F401
+from ..ops.norm import batch_norm, group_norm, layer_norm  # noqa: E402,F401
 
 # --- softmax and losses (softmax/loss helper) ---

@@ -1,4 +1,4 @@
-"""nn.init: PyTorch's parameter initialisations, in place under no_grad, drawn from nbtorch's RNG."""
+"""nn.init: PyTorch's parameter initialisations, in place under no_grad, from nbtorch's RNG."""
 import math
 import warnings
 

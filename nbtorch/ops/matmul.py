@@ -19,9 +19,9 @@ def _mat(t):
     BLAS reads a transposed view in place, anything else strided is copied first."""
     if t.is_contiguous():
         return t._data, False
-    tt = t.mT
-    if tt.is_contiguous():
-        return tt._data, True
+    d = t._data.T if t.dim() == 2 else t._data.swapaxes(-1, -2)
+    if d.flags["C_CONTIGUOUS"]:
+        return d, True
     return t.contiguous()._data, False
 
 
@@ -237,7 +237,8 @@ def mv(input, vec):
                            f"({input.shape[0]}x{input.shape[1]}), vec ({vec.shape[0]})")
     if input.dtype is not vec.dtype:
         v, m = _type_name(vec.dtype), _type_name(input.dtype)
-        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {v}, {m}, and {v}")
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {v}, {m}, and "
+                           f"{v}")
     _supported("addmv_impl_cpu", input)
     return Mv.apply(input, vec)
 
@@ -245,14 +246,16 @@ def mv(input, vec):
 def dot(input, tensor):
     _tensor_arg(tensor, "tensor", 2, "dot")
     if input.dim() != 1 or tensor.dim() != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {tensor.dim()}D tensors")
+        raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {tensor.dim()}D "
+                           "tensors")
     if input.dtype is not tensor.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                            f"{_type_name(input.dtype)} and {_type_name(tensor.dtype)}")
     if input.shape[0] != tensor.shape[0]:
         n, m = input.shape[0], tensor.shape[0]
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have "
-                           f"the same number of elements, but got {n} and {m} elements respectively")
+                           f"the same number of elements, but got {n} and {m} elements "
+                           "respectively")
     _supported("dot", input)
     return Dot.apply(input, tensor)
 
@@ -325,6 +328,32 @@ def linear(input, weight, bias=None):
         return addmm(bias, input, wt)
     out = addmm(bias, input.reshape(-1, input.shape[-1]), wt)
     return out.view(input.shape[:-1] + (wt.shape[-1],))
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., o] = input1 @ weight[o] @ input2 + bias[o], as one GEMM against weight viewed
+    (out * in1, in2) and a reduction over in1."""
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and "
+                           f"{input2.dim()}")
+    for i, (s1, s2) in enumerate(zip(input1.shape[:-1], input2.shape[:-1])):
+        if s1 != s2:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: got "
+                               f"{s1} and {s2}")
+    out, in1, in2 = weight.shape
+    for k, (got, want) in enumerate(((input1.shape[-1], in1), (input2.shape[-1], in2))):
+        if got != want:
+            raise RuntimeError(f"bilinear(): input{k + 1} size does not match weight size: got "
+                               f"{got} but expected {want}")
+    if bias is not None and bias.shape[0] != out:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.shape[0]} but expected {out}")
+    x1, x2 = input1.reshape(-1, in1), input2.reshape(-1, in2)
+    u = mm(x2, weight.reshape(out * in1, in2).t()).view(-1, out, in1)
+    y = (u * x1.unsqueeze(1)).sum(-1)
+    if bias is not None:
+        y = y + bias
+    return y.view(input1.shape[:-1] + (out,))
 
 
 def _matmul_method(self, other):

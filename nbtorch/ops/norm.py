@@ -131,10 +131,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training and running_mean is None:
         raise RuntimeError("running_mean must be defined in evaluation mode")
     channels = size[1] if len(size) > 1 else 0
-    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                    ("running_var", running_var)):
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != channels:
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    input.size(1)                     # PyTorch's IndexError for fewer than 2 dimensions
     _check_dtypes(input, weight, bias, running_mean, running_var)
     if input.numel() == 0:
         return input.clone()
@@ -168,7 +169,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise ZeroDivisionError("integer division or modulo by zero")
     if channels % num_groups:
         raise RuntimeError("Expected number of channels in input to be divisible by num_groups, "
-                           f"but got input of shape {list(input.shape)} and num_groups={num_groups}")
+                           f"but got input of shape {list(input.shape)} and "
+                           f"num_groups={num_groups}")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and (t.dim() != 1 or t.numel() != channels):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "

@@ -35,7 +35,8 @@ class Adagrad(Optimizer):
                 if not self.state[p]:  # a parameter added by add_param_group
                     self._init_state(p, group)
                 state = self.state[p]
-                state["step"]._data += 1
+                step = state["step"]._data
+                step += 1
                 self._launch("adagrad_step", p, state["sum"]._data, group["lr"], group["lr_decay"],
-                             group["eps"], group["weight_decay"], float(state["step"]), group["maximize"])
+                             group["eps"], group["weight_decay"], float(step), group["maximize"])
         return loss

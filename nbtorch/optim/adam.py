@@ -38,11 +38,12 @@ class Adam(Optimizer):
                     state["exp_avg_sq"] = zeros_like(p)
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = zeros_like(p)
-                state["step"]._data += 1  # the CPU step counter, as PyTorch's step_t += 1
+                step = state["step"]._data  # the CPU step counter: PyTorch's step_t += 1
+                step += 1
                 max_sq = state["max_exp_avg_sq"]._data if group["amsgrad"] else None
                 self._launch("adam_step", p, state["exp_avg"]._data, state["exp_avg_sq"]._data, max_sq,
                              group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
-                             float(state["step"]), group["amsgrad"], group["maximize"],
+                             float(step), group["amsgrad"], group["maximize"],
                              group["decoupled_weight_decay"])
         return loss
 

@@ -1,5 +1,12 @@
 """One class per concept, as in torch.nn.modules. Each helper appends its own imports below."""
 from .module import Module  # noqa: F401
 from .container import ModuleDict, ModuleList, ParameterList, Sequential  # noqa: F401
-from .linear import Identity, Linear  # noqa: F401
+from .linear import Bilinear, Identity, Linear  # noqa: F401
 from .flatten import Flatten, Unflatten  # noqa: F401
+from .activation import (ELU, GELU, Hardtanh, LeakyReLU, ReLU, ReLU6, Sigmoid, SiLU,  # noqa: F401
+                         Softplus, Tanh)
+from .batchnorm import BatchNorm1d, BatchNorm2d  # noqa: F401
+from .normalization import GroupNorm, LayerNorm  # noqa: F401
+from .dropout import Dropout, Dropout2d  # noqa: F401
+from .pooling import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d,  # noqa: F401
+                      MaxPool1d, MaxPool2d)
