@@ -13,10 +13,15 @@ from ._tensor import Tensor
 from .kernels.registry import lookup
 
 
-def _size(size):
+def _size_args(size):
+    """``(2, 3)`` from ``zeros(2, 3)`` or ``zeros((2, 3))``."""
     if len(size) == 1 and not isinstance(size[0], numbers.Integral):
         size = tuple(size[0])
-    size = tuple(int(s) for s in size)
+    return tuple(int(s) for s in size)
+
+
+def _size(size):
+    size = _size_args(size)
     for s in size:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
@@ -25,8 +30,13 @@ def _size(size):
 
 def _finish(data, device, requires_grad):
     t = Tensor._wrap(data, device)
-    if requires_grad:
-        t.requires_grad = True
+    return _require_grad(t) if requires_grad else t
+
+
+def _require_grad(t):
+    if not t.dtype.is_floating_point:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    t._requires_grad = True
     return t
 
 
@@ -46,10 +56,12 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
         dtype = _dtype.scalar_dtype(fill_value)
     t = empty(*_size((size,)), dtype=dtype, device=device)
     lookup("fill", t.device.type)(t._data, fill_value)
-    return t.requires_grad_(requires_grad) if requires_grad else t
+    return _require_grad(t) if requires_grad else t
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, **_):
+    if any(s < 0 for s in _size_args(size)):
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
     return full(_size(size), 0, dtype=dtype or _dtype.get_default_dtype(), device=device,
                 requires_grad=requires_grad)
 
@@ -87,7 +99,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = _dtype.result_type([start, end, step])
     n = max(0, math.ceil((end - start) / step))
@@ -108,7 +120,7 @@ def range_(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, **_):
     if steps < 0:
-        raise RuntimeError("linspace(): number of steps must be non-negative")
+        raise RuntimeError("number of steps must be non-negative")
     return _place(np.linspace(start, end, steps), dtype or _dtype.get_default_dtype(), device,
                   requires_grad)
 
@@ -190,7 +202,38 @@ def _infer_dtype(data, arr):
         return _dtype.int64
     if arr.dtype.kind == "f":
         return _dtype.get_default_dtype()
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if arr.dtype.kind in "US":
+        raise TypeError("new(): invalid data type 'str'")
+    raise RuntimeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
+
+
+def _first_leaf(data):
+    """The first element of ``data`` that is not a number or a sequence (what PyTorch names)."""
+    if isinstance(data, (list, tuple)):
+        for d in data:
+            leaf = _first_leaf(d)
+            if leaf is not None:
+                return leaf
+        return None
+    return None if isinstance(data, (numbers.Number, np.generic)) else data
+
+
+def _check_ragged(data, shape, dim=0):
+    """PyTorch's ValueError for nested sequences of unequal lengths."""
+    if dim < len(shape) and isinstance(data, (list, tuple)):
+        if len(data) != shape[dim]:
+            raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got "
+                             f"{len(data)})")
+        for d in data:
+            _check_ragged(d, shape, dim + 1)
+
+
+def _nested_shape(data):
+    shape = []
+    while isinstance(data, (list, tuple)):
+        shape.append(len(data))
+        data = data[0] if data else None
+    return shape
 
 
 def _to_host_values(data):
@@ -212,10 +255,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     host = _to_host_values(data)
     try:
         arr = np.array(host)
-    except ValueError as e:
-        raise ValueError(f"expected sequence of equal lengths ({e})") from None
-    if arr.dtype == object:
-        raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    except ValueError:
+        _check_ragged(host, _nested_shape(host))
+        raise
     if dtype is None:
         dtype = _infer_dtype(data, arr) if arr.size or arr.dtype != np.float64 \
             else _dtype.get_default_dtype()

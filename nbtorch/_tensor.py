@@ -10,6 +10,11 @@ from ._size import Size
 from .autograd.grad_mode import _state
 
 
+_LEAF_ONLY = "you can only change requires_grad flags of leaf variables."
+_USE_DETACH = (" If you want to use a computed variable in a subgraph that doesn't require "
+               "differentiation use var_no_grad = var.detach().")
+
+
 class Tensor:
     """``torch.Tensor(2, 3)`` / ``torch.Tensor([1, 2])`` build float32 tensors, as in PyTorch."""
 
@@ -129,16 +134,19 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         if self._grad_fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a "
-                "computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach().")
+            raise RuntimeError(_LEAF_ONLY if value else _LEAF_ONLY + _USE_DETACH)
         if value and not self.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad=True):
-        self.requires_grad = requires_grad
+        if self._grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(_LEAF_ONLY + _USE_DETACH)
+            return self
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
         return self
 
     @property
@@ -246,8 +254,7 @@ class Tensor:
 
     def _scalar(self, kind):
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
-                               "Scalar")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return kind(self.item())
 
     def __float__(self):

@@ -17,9 +17,17 @@ except ImportError:
 FLOATS = [np.float32, np.float64]
 
 
-@pytest.fixture(params=["serial", "parallel"])
-def path(request, monkeypatch):
-    monkeypatch.setattr(cpu_pool, "_PARALLEL_MIN", 0 if request.param == "parallel" else 1 << 62)
+# the parallel path runs the same plane bodies as the serial one: it is tested in float64 only,
+# which spares compiling its float32 twins (parallel kernels compile slowly)
+PATH_DTYPES = [("serial", np.float32), ("serial", np.float64), ("parallel", np.float64)]
+
+
+@pytest.fixture
+def use_path(monkeypatch):
+    """use_path("serial" or "parallel"): the launchers take that path whatever the size."""
+    def use(path):
+        monkeypatch.setattr(cpu_pool, "_PARALLEL_MIN", 0 if path == "parallel" else 1 << 62)
+    return use
 
 
 def out_size(size, k, s, p, d, ceil_mode):
@@ -145,9 +153,10 @@ ADAPTIVE = [((2, 3, 7, 9), (3, 4)), ((1, 2, 5, 6), (5, 6)), ((1, 2, 4, 5), (7, 8
 
 # --- kernels -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("path,dtype", PATH_DTYPES)
 @pytest.mark.parametrize("case", SLIDING)
-def test_max_pool_forward(case, dtype, path):
+def test_max_pool_forward(case, dtype, path, use_path):
+    use_path(path)
     shape, *params = case
     x = np.random.default_rng(1).standard_normal(shape).astype(dtype)
     out, idx = max_pool(x, *params)
@@ -155,8 +164,10 @@ def test_max_pool_forward(case, dtype, path):
     assert out.dtype == dtype and np.array_equal(out, ref) and np.array_equal(idx, ref_idx)
 
 
+@pytest.mark.parametrize("path", ["serial", "parallel"])
 @pytest.mark.parametrize("case", SLIDING)
-def test_max_pool_backward_matches_finite_differences(case, path):
+def test_max_pool_backward_matches_finite_differences(case, path, use_path):
+    use_path(path)
     shape, *params = case
     x = distinct(shape, np.float64, seed=2)
     out, idx = max_pool(x, *params)
@@ -184,9 +195,10 @@ def test_max_pool_ties_nan_and_empty_windows():
 
 @pytest.mark.parametrize("divisor_override", [None, 3])
 @pytest.mark.parametrize("count_include_pad", [True, False])
-@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("path,dtype", PATH_DTYPES)
 @pytest.mark.parametrize("case", AVG)
-def test_avg_pool_forward(case, dtype, count_include_pad, divisor_override, path):
+def test_avg_pool_forward(case, dtype, count_include_pad, divisor_override, path, use_path):
+    use_path(path)
     shape, *params = case
     x = np.random.default_rng(4).standard_normal(shape).astype(dtype)
     out = avg_pool(x, *params, count_include_pad, divisor_override)
@@ -195,11 +207,13 @@ def test_avg_pool_forward(case, dtype, count_include_pad, divisor_override, path
     np.testing.assert_allclose(out, ref, rtol=1e-6 if dtype == np.float32 else 1e-14, atol=1e-7)
 
 
+@pytest.mark.parametrize("path", ["serial", "parallel"])
 @pytest.mark.parametrize("divisor_override", [None, 5])
 @pytest.mark.parametrize("count_include_pad", [True, False])
 @pytest.mark.parametrize("case", AVG)
 def test_avg_pool_backward_matches_finite_differences(case, count_include_pad, divisor_override,
-                                                      path):
+                                                      path, use_path):
+    use_path(path)
     shape, *params = case
     extra = (count_include_pad, divisor_override)
     x = np.random.default_rng(5).standard_normal(shape)
@@ -211,9 +225,10 @@ def test_avg_pool_backward_matches_finite_differences(case, count_include_pad, d
                                rtol=1e-7, atol=1e-9)
 
 
-@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("path,dtype", PATH_DTYPES)
 @pytest.mark.parametrize("shape,out_hw", ADAPTIVE)
-def test_adaptive_forward(shape, out_hw, dtype, path):
+def test_adaptive_forward(shape, out_hw, dtype, path, use_path):
+    use_path(path)
     x = np.random.default_rng(7).standard_normal(shape).astype(dtype)
     out, idx = adaptive("max", x, out_hw)
     assert out.dtype == dtype and np.array_equal(out, ref_adaptive(x, out_hw, np.max))
@@ -224,8 +239,10 @@ def test_adaptive_forward(shape, out_hw, dtype, path):
                                rtol=1e-6 if dtype == np.float32 else 1e-14, atol=1e-7)
 
 
+@pytest.mark.parametrize("path", ["serial", "parallel"])
 @pytest.mark.parametrize("shape,out_hw", ADAPTIVE)
-def test_adaptive_backward_matches_finite_differences(shape, out_hw, path):
+def test_adaptive_backward_matches_finite_differences(shape, out_hw, path, use_path):
+    use_path(path)
     x = distinct(shape, np.float64, seed=8)
     g = np.random.default_rng(9).standard_normal(shape[:2] + out_hw)
     _, idx = adaptive("max", x, out_hw)
@@ -237,6 +254,24 @@ def test_adaptive_backward_matches_finite_differences(shape, out_hw, path):
     lookup("adaptive_avgpool2d_backward", "cpu")(g, gx)
     np.testing.assert_allclose(gx, finite_differences(lambda a: adaptive("avg", a, out_hw), x, g),
                                rtol=1e-7, atol=1e-9)
+
+
+def test_backward_kernels_float32():
+    """Each backward launcher in float32 against its float64 result (proven by the tests above)."""
+    x = distinct((2, 3, 7, 6), np.float64, seed=14)
+    sliding = ((3, 2), (2, 1), (1, 1))
+    _, idx = max_pool(x, *sliding, (1, 2), True)
+    _, a_idx = adaptive("max", x, (4, 3))
+    calls = [("maxpool2d_backward", idx.shape, lambda g, gx: (g, idx, gx)),
+             ("adaptive_maxpool2d_backward", a_idx.shape, lambda g, gx: (g, a_idx, gx)),
+             ("avgpool2d_backward", (2, 3, 4, 7), lambda g, gx: (g, gx, *sliding, False, None)),
+             ("adaptive_avgpool2d_backward", (2, 3, 4, 3), lambda g, gx: (g, gx))]
+    for op, out_shape, args in calls:
+        g = np.random.default_rng(15).standard_normal(out_shape)
+        grads = [np.full(x.shape, np.nan, dt) for dt in FLOATS]
+        for gx in grads:
+            lookup(op, "cpu")(*args(g.astype(gx.dtype), gx))
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.skipif(TORCH is None, reason="PyTorch is an optional oracle")
@@ -341,6 +376,13 @@ def test_output_size_rule():
     assert F.adaptive_avg_pool2d(x, (None, 3)).shape == (1, 1, 6, 3)
     assert F.adaptive_max_pool2d(nbtorch.zeros(0, 2, 4, 4), 2).shape == (0, 2, 2, 2)
     assert F.max_pool2d(nbtorch.zeros(0, 2, 4, 4), 2).shape == (0, 2, 2, 2)
+
+
+def test_torch_namespace_functions():
+    x = nbtorch.tensor(distinct((2, 5, 6), np.float32))
+    np.testing.assert_array_equal(nbtorch.max_pool2d(x, 2).numpy(), F.max_pool2d(x, 2).numpy())
+    np.testing.assert_array_equal(nbtorch.max_pool1d(x, 3).numpy(), F.max_pool1d(x, 3).numpy())
+    np.testing.assert_array_equal(nbtorch.avg_pool1d(x, 3).numpy(), F.avg_pool1d(x, 3).numpy())
 
 
 def test_non_float_inputs_are_refused():

@@ -1,6 +1,8 @@
 """Elementwise kernels: each op is a scalar function plus a two-line cached kernel over the shared
 loop nests in _loops.py. Launchers take operands already cast to the compute dtype (any shapes
-broadcastable to ``out``) and a preallocated contiguous ``out``."""
+broadcastable to ``out``) and a preallocated contiguous ``out``. Kernels that divide use NumPy's
+error model: a float division by zero gives inf/nan as in PyTorch (the ops reject integer zero
+divisors before launching)."""
 import math
 
 import numpy as np
@@ -184,9 +186,11 @@ def _where(c, a, b):
 
 @njit(cache=True, inline="always")
 def _clamp(x, lo, hi):
+    """min(max(x, lo), hi): ``hi`` wins when lo > hi, as in PyTorch; NaN stays NaN."""
     if x != x:
         return x
-    return lo if x < lo else (hi if x > hi else x)
+    y = lo if x < lo else x
+    return hi if y > hi else y
 
 
 @njit(cache=True, inline="always")
@@ -325,17 +329,17 @@ def mul_k(a, b, st, out, shape):
     binary_loop(_mul, a, b, st, out, shape)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def div_k(a, b, st, out, shape):
     binary_loop(_div, a, b, st, out, shape)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def floor_divide_k(a, b, st, out, shape):
     binary_loop(_floor_divide, a, b, st, out, shape)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def remainder_k(a, b, st, out, shape):
     binary_loop(_remainder, a, b, st, out, shape)
 
@@ -460,7 +464,7 @@ def sqrt_k(x, out):
     unary_loop(_sqrt, x, out)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rsqrt_k(x, out):
     unary_loop(_rsqrt, x, out)
 
@@ -505,7 +509,7 @@ def trunc_k(x, out):
     unary_loop(_trunc, x, out)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def reciprocal_k(x, out):
     unary_loop(_reciprocal, x, out)
 

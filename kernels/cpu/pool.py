@@ -1,9 +1,10 @@
 """Pooling kernels on the CPU: max, average, adaptive max and adaptive average 2d, forward and
-backward, over the N*C planes of an (N, C, H, W) array (1-d pooling is the 2-d case with H = 1).
+backward, over the N*C planes of an (N, C, H, W) array (or any (..., H, W); 1-d pooling is the
+2-d case with H = 1).
 
-Every pooling op reduces windows. Along each dim a window table ``(lo, hi, n)`` says that output
-``o`` reads inputs ``lo[o] <= i < hi[o]`` (in steps of the dilation, already clipped to the input)
-and that an average divides by ``n_rows[oh] * n_cols[ow]``. The tables come from kernel, stride,
+Every pooling op reduces windows. Along each dim a window table ``(lo, taps, div)`` says that
+output ``o`` reads the ``taps[o]`` inputs ``lo[o] + t * dilation`` (already clipped to the input)
+and that an average divides by ``div_rows[oh] * div_cols[ow]``. The tables come from kernel, stride,
 padding and dilation, or from the size ratio for adaptive pooling, so one max kernel and one
 average kernel (with their backwards) serve both kinds. The plane bodies are written once; each
 kernel runs them as a prange over planes when the input is big, serially otherwise.
@@ -14,11 +15,12 @@ pairs are (H, W) tuples; ``divisor_override`` is None or a nonzero int):
   maxpool2d_backward(grad, indices, grad_input)
   avgpool2d_forward(x, out, kernel, stride, padding, count_include_pad, divisor_override)
   avgpool2d_backward(grad, grad_input, kernel, stride, padding, count_include_pad, divisor_override)
-  adaptive_maxpool2d_forward(x, out, indices), adaptive_maxpool2d_backward(grad, indices, grad_input)
+  adaptive_maxpool2d_forward(x, out, indices)
+  adaptive_maxpool2d_backward(grad, indices, grad_input)
   adaptive_avgpool2d_forward(x, out), adaptive_avgpool2d_backward(grad, grad_input)
 ``indices`` holds PyTorch's flat position h * W + w of each maximum inside its plane (the first
-maximum; a NaN wins), or -1 for a window that covers no input element (PyTorch reads out of bounds
-there; backward skips it).
+maximum; a NaN wins), or -1 for a window that covers no input element (possible only with dilation;
+PyTorch returns a position outside the plane there; backward skips it).
 """
 import math
 
@@ -35,54 +37,64 @@ _PARALLEL_MIN = 1 << 15     # input elements from which the planes run in parall
 @njit(cache=True)
 def sliding_windows(size, n_out, k, s, p, d, count_include_pad, divisor):
     """Windows of kernel ``k``, stride ``s``, padding ``p``, dilation ``d`` along a dim of ``size``:
-    lo is the first index on the dilation grid inside the input. n is ``divisor`` when nonzero,
-    else the window's length counting padding (as far as the padded input reaches) or not."""
+    the first tap inside the input, the number of taps inside it, and the average's divisor:
+    ``divisor`` when nonzero, else the window's length counting the padding (as far as the padded
+    input reaches) or not."""
     lo = np.empty(n_out, np.int64)
-    hi = np.empty(n_out, np.int64)
-    n = np.empty(n_out, np.float64)
+    taps = np.empty(n_out, np.int64)
+    div = np.empty(n_out, np.float64)
     for o in range(n_out):
         start = o * s - p
         lo[o] = start + (max(-start, 0) + d - 1) // d * d
-        hi[o] = min(start + (k - 1) * d + 1, size)
+        taps[o] = max((min(start + (k - 1) * d + 1, size) - lo[o] + d - 1) // d, 0)
         if divisor:
-            n[o] = divisor
+            div[o] = divisor
         elif count_include_pad:
-            n[o] = min(start + k, size + p) - start
+            div[o] = min(start + k, size + p) - start
         else:
-            n[o] = hi[o] - lo[o]
-    return lo, hi, n
+            div[o] = taps[o]
+    return lo, taps, div
 
 
 @njit(cache=True)
 def adaptive_windows(size, n_out):
     """PyTorch's adaptive windows: floor(o * size / n_out) <= i < ceil((o + 1) * size / n_out)."""
     lo = np.empty(n_out, np.int64)
-    hi = np.empty(n_out, np.int64)
-    n = np.empty(n_out, np.float64)
+    taps = np.empty(n_out, np.int64)
+    div = np.empty(n_out, np.float64)
     for o in range(n_out):
         lo[o] = o * size // n_out
-        hi[o] = ((o + 1) * size + n_out - 1) // n_out
-        n[o] = hi[o] - lo[o]
-    return lo, hi, n
+        taps[o] = ((o + 1) * size + n_out - 1) // n_out - lo[o]
+        div[o] = taps[o]
+    return lo, taps, div
 
 
 # --- plane bodies ------------------------------------------------------------------------------
 
 @njit(cache=True, inline="always")
 def _max_plane(p, x, out, idx, rows, cols, dh, dw):
-    hs, he, _ = rows
-    ws, we, _ = cols
+    """PyTorch's rule: start from the window's first tap, take any greater value or a NaN."""
+    hs, nh, _ = rows
+    ws, nw, _ = cols
     width = x.shape[2]
     for oh in range(out.shape[1]):
         for ow in range(out.shape[2]):
-            best = hs[oh] * width + ws[ow] if hs[oh] < he[oh] and ws[ow] < we[ow] else -1
-            m = -np.inf
-            for h in range(hs[oh], he[oh], dh):
-                for w in range(ws[ow], we[ow], dw):
+            if nh[oh] == 0 or nw[ow] == 0:
+                out[p, oh, ow] = -np.inf
+                idx[p, oh, ow] = -1
+                continue
+            h = hs[oh]
+            m = x[p, h, ws[ow]]
+            best = h * width + ws[ow]
+            for _ in range(nh[oh]):
+                w = ws[ow]
+                for _ in range(nw[ow]):
                     v = x[p, h, w]
                     if v > m or v != v:
                         m = v
                         best = h * width + w
+                    w += dw
+                h += dh
             out[p, oh, ow] = m
             idx[p, oh, ow] = best
 
@@ -99,27 +111,27 @@ def _scatter_plane(p, grad, idx, grad_input):
 
 @njit(cache=True, inline="always")
 def _avg_plane(p, x, out, rows, cols):
-    hs, he, nh = rows
-    ws, we, nw = cols
+    hs, nh, div_h = rows
+    ws, nw, div_w = cols
     for oh in range(out.shape[1]):
         for ow in range(out.shape[2]):
             s = 0.0
-            for h in range(hs[oh], he[oh]):
-                for w in range(ws[ow], we[ow]):
+            for h in range(hs[oh], hs[oh] + nh[oh]):
+                for w in range(ws[ow], ws[ow] + nw[ow]):
                     s += x[p, h, w]
-            out[p, oh, ow] = s / (nh[oh] * nw[ow])
+            out[p, oh, ow] = s / (div_h[oh] * div_w[ow])
 
 
 @njit(cache=True, inline="always")
 def _avg_grad_plane(p, grad, grad_input, rows, cols):
-    hs, he, nh = rows
-    ws, we, nw = cols
+    hs, nh, div_h = rows
+    ws, nw, div_w = cols
     grad_input[p] = 0
     for oh in range(grad.shape[1]):
         for ow in range(grad.shape[2]):
-            g = grad[p, oh, ow] / (nh[oh] * nw[ow])
-            for h in range(hs[oh], he[oh]):
-                for w in range(ws[ow], we[ow]):
+            g = grad[p, oh, ow] / (div_h[oh] * div_w[ow])
+            for h in range(hs[oh], hs[oh] + nh[oh]):
+                for w in range(ws[ow], ws[ow] + nw[ow]):
                     grad_input[p, h, w] += g
 
 
@@ -190,16 +202,15 @@ def _pick(size, par, ser):
 
 def _sliding(in_shape, out_shape, kernel, stride, padding, dilation=(1, 1), count_include_pad=True,
              divisor_override=None):
-    """Row and column tables; an override divides every window by (divisor_override * 1)."""
-    (H, W), (OH, OW) = in_shape[-2:], out_shape[-2:]
-    nh, nw = (divisor_override, 1) if divisor_override else (0, 0)
-    return (sliding_windows(H, OH, kernel[0], stride[0], padding[0], dilation[0], count_include_pad, nh),
-            sliding_windows(W, OW, kernel[1], stride[1], padding[1], dilation[1], count_include_pad, nw))
+    """(rows, cols) window tables; an override divides each window by divisor_override * 1."""
+    divisors = (divisor_override, 1) if divisor_override else (0, 0)
+    return tuple(sliding_windows(in_shape[d - 2], out_shape[d - 2], kernel[d], stride[d],
+                                 padding[d], dilation[d], count_include_pad, divisors[d])
+                 for d in range(2))
 
 
 def _adaptive(in_shape, out_shape):
-    (H, W), (OH, OW) = in_shape[-2:], out_shape[-2:]
-    return adaptive_windows(H, OH), adaptive_windows(W, OW)
+    return tuple(adaptive_windows(in_shape[d - 2], out_shape[d - 2]) for d in range(2))
 
 
 @register("maxpool2d_forward", "cpu")
@@ -234,7 +245,8 @@ def avgpool2d_backward(grad, grad_input, kernel, stride, padding, count_include_
                        divisor_override):
     rows, cols = _sliding(grad_input.shape, grad.shape, kernel, stride, padding, (1, 1),
                           count_include_pad, divisor_override)
-    _pick(grad_input.size, avg_grad_par, avg_grad_ser)(_planes(grad), _planes(grad_input), rows, cols)
+    _pick(grad_input.size, avg_grad_par, avg_grad_ser)(_planes(grad), _planes(grad_input), rows,
+                                                       cols)
 
 
 @register("adaptive_avgpool2d_forward", "cpu")
@@ -246,4 +258,5 @@ def adaptive_avgpool2d_forward(x, out):
 @register("adaptive_avgpool2d_backward", "cpu")
 def adaptive_avgpool2d_backward(grad, grad_input):
     rows, cols = _adaptive(grad_input.shape, grad.shape)
-    _pick(grad_input.size, avg_grad_par, avg_grad_ser)(_planes(grad), _planes(grad_input), rows, cols)
+    _pick(grad_input.size, avg_grad_par, avg_grad_ser)(_planes(grad), _planes(grad_input), rows,
+                                                       cols)

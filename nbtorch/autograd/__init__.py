@@ -36,7 +36,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     run_backward(outputs, grads, retain_graph, create_graph, capture=capture)
     result = tuple(capture[e] for e in edges)
-    if not allow_unused and any(r is None for r in result):
-        raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
-                           "graph. Set allow_unused=True if this is the desired behavior.")
+    unused = [i for i, r in enumerate(result) if r is None]
+    if unused and not allow_unused:
+        raise RuntimeError(f"The differentiated Tensor at index {unused[0]} appears to not "
+                           "have been used in the graph. Set allow_unused=True if this is the "
+                           "desired behavior.")
     return result

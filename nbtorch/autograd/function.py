@@ -1,4 +1,5 @@
 """Function (user-facing ops with forward/backward), its ctx, and the graph nodes it records."""
+import re
 import weakref
 
 from .grad_mode import _state
@@ -17,6 +18,8 @@ class Context:
         self._non_differentiable = ()
         self._dirty = ()
         self.materialize_grads = True
+        self._output_ids = {}          # id of each output -> its index, once the node exists
+        self._node_name = None
 
     def save_for_backward(self, *tensors):
         self._saved = tuple((t, t._version[0]) if t is not None else (None, 0) for t in tensors)
@@ -27,15 +30,24 @@ class Context:
             raise RuntimeError(FREED)
         for t, version in self._saved:
             if t is not None and t._version[0] != version:
-                which = (f", which is output {t._output_nr} of {t.grad_fn.name()}," if t.grad_fn
-                         else "")
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{t.type()} [{', '.join(map(str, t.shape))}]]{which} is at "
-                    f"version {t._version[0]}; expected version {version} instead. Hint: enable anomaly "
-                    "detection to find the operation that failed to compute its gradient, with "
-                    "torch.autograd.set_detect_anomaly(True).")
+                    f"inplace operation: [{t.type()} [{', '.join(map(str, t.shape))}]]"
+                    f"{self._producer(t)} is at version {t._version[0]}; expected version "
+                    f"{version} instead. Hint: enable anomaly detection to find the operation that "
+                    "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+                    "check_nan=False).")
         return tuple(t for t, _ in self._saved)
+
+    def _producer(self, t):
+        """PyTorch's ", which is output 0 of Exp," for a modified saved tensor: a saved output
+        names this op, a saved input the op that last wrote it (none for a leaf)."""
+        nr = self._output_ids.get(id(t))
+        name = self._node_name if nr is not None else t.grad_fn.name() if t.grad_fn else None
+        if name is None:
+            return ""
+        nr = t._output_nr if nr is None else nr
+        return f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', name)},"
 
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable = tuple(map(id, tensors))
@@ -162,6 +174,8 @@ class Function:
         node = Node(cls, ctx, edges, meta, len(outs))
         node.output_meta = tuple((o.shape, o.dtype, o.device) if isinstance(o, Tensor) else None
                                  for o in outs)
+        ctx._output_ids = {id(o): i for i, o in enumerate(outs)}
+        ctx._node_name = node.name()
         for i, o in enumerate(outs):
             if (isinstance(o, Tensor) and o.dtype.is_floating_point
                     and id(o) not in ctx._non_differentiable):

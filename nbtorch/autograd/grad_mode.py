@@ -63,5 +63,9 @@ class set_grad_enabled(_GradMode):
     def __enter__(self):
         pass
 
+    def __call__(self, fn):
+        _state.enabled = self._prev        # as a decorator it only acts inside ``fn``
+        return super().__call__(fn)
+
     def _clone(self):
         return set_grad_enabled(self.mode)

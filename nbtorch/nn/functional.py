@@ -5,6 +5,7 @@ from .. import ops  # noqa: F401
 from ..ops.matmul import bilinear, linear  # noqa: E402,F401
 
 # --- convolution (conv helper) ---
+from ..ops.conv import conv1d, conv2d  # noqa: E402,F401
 
 # --- pooling (pool helper) ---
 from ..ops.pool import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d,  # noqa: E402,F401
@@ -17,3 +18,8 @@ from ..ops.dropout import dropout, dropout2d  # noqa: E402,F401
 from ..ops.norm import batch_norm, group_norm, layer_norm  # noqa: E402,F401
 
 # --- softmax and losses (softmax/loss helper) ---
+from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: E402,F401
+                        cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
+                        smooth_l1_loss)
+from ..ops.softmax import functional_log_softmax as log_softmax  # noqa: E402,F401
+from ..ops.softmax import functional_softmax as softmax  # noqa: E402,F401

@@ -43,7 +43,7 @@ def operand(x, dtype, device):
         out = alloc(x._data.shape, dtype.np, device)
         lookup("copy", device.type)(x._data, out)
         return out
-    return from_host(np.array(x, dtype.np), device)
+    return from_host(np.array(x).astype(dtype.np), device)   # ints wrap, as in PyTorch
 
 
 def new(shape, dtype, device):

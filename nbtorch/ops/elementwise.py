@@ -1,5 +1,10 @@
 """Elementwise ops with broadcasting and PyTorch's type promotion, their gradients, the in-place
 forms and ``out=``."""
+import math
+import numbers
+
+import numpy as np
+
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
@@ -14,6 +19,8 @@ def _shape(x):
 
 def run(op, operands, dtype, out_dtype=None):
     """Launch the kernel ``op`` over broadcast operands computed in ``dtype``."""
+    if dtype is _dtype.float16:     # Numba has no CPU half type: compute in float32, store half
+        return cast(run(op, operands, _dtype.float32, out_dtype), out_dtype or dtype)
     dev = device_of(*operands)
     shape = broadcast_shapes(*map(_shape, operands))
     arrays = [operand(x, dtype, dev) for x in operands]
@@ -84,6 +91,8 @@ class Div(Function):
 
 
 class Pow(Function):
+    """``tensor ** number``; the subclasses below are ``tensor ** tensor`` and ``number ** tensor``
+    (PyTorch names the three differently)."""
     node_name = "PowBackward0"
 
     @staticmethod
@@ -103,11 +112,25 @@ class Pow(Function):
         a_t, b_t, out = ctx.saved_tensors
         a, b = (t if t is not None else s for t, s in zip((a_t, b_t), ctx.scalars))
         ga = gb = None
-        if ctx.needs_input_grad[0]:
-            ga = where(b == 0, 0.0, g * b * a ** (b - 1))
-        if ctx.needs_input_grad[1]:
-            gb = where((a == 0) & (b >= 0), 0.0, g * out * log(a))
+        if ctx.needs_input_grad[0]:         # d a**b / da = b * a**(b-1), and 0 where b == 0
+            if isinstance(b, Tensor):
+                ga = where(b == 0, 0.0, g * b * a ** (b - 1))
+            else:
+                ga = g.new_zeros(g.shape) if b == 0 else g * b * a ** (b - 1)
+        if ctx.needs_input_grad[1]:         # d a**b / db = a**b * log(a), and 0 where a == 0, b >= 0
+            if isinstance(a, Tensor):
+                gb = where((a == 0) & (b >= 0), 0.0, g * out * log(a))
+            else:
+                gb = g * out * (math.log(a) if a > 0 else (0.0 if a == 0 else math.nan))
         return ga, gb
+
+
+class PowTensor(Pow):
+    node_name = "PowBackward1"
+
+
+class PowScalarBase(Pow):
+    node_name = "PowBackward2"
 
 
 class Remainder(Function):
@@ -117,12 +140,26 @@ class Remainder(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in (a, b)))
         ctx.scalars = (a, b)
+        _check_divisor(b, _promoted(a, b), "remainder")
         return run("remainder", (a, b), _promoted(a, b))
 
     @staticmethod
     def backward(ctx, g):
         a, b = (t if t is not None else s for t, s in zip(ctx.saved_tensors, ctx.scalars))
         return g, (-g * floor_divide(a, b) if ctx.needs_input_grad[1] else None)
+
+
+def _check_divisor(b, dtype, kernel):
+    """An integer division by zero is an error in PyTorch (float ones give inf or nan)."""
+    if dtype is _dtype.bool_:
+        raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for 'Bool'")
+    if not dtype.is_floating_point and \
+            ((b == 0).any().item() if isinstance(b, Tensor) else b == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
+class RemainderTensor(Remainder):
+    node_name = "RemainderBackward1"
 
 
 class _Extremum(Function):
@@ -155,7 +192,7 @@ class Minimum(_Extremum):
 
 def _check_number(x, name):
     if not isinstance(x, (Tensor, int, float, bool)) and not hasattr(x, "__index__"):
-        raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not "
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
                         f"{type(x).__name__}")
 
 
@@ -187,19 +224,35 @@ def _binary(fn_cls, name):
     return op
 
 
+def _check_alpha(alpha, a, b):
+    if isinstance(alpha, float) and not _promoted(a, b).is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+
+
 def add(input, other, *, alpha=1, out=None):
     _check_number(other, "add")
+    _check_alpha(alpha, input, other)
     if alpha != 1:
         other = other * alpha
     result = Add.apply(input, other)
     return result if out is None else _write_out(result, out)
 
 
-def sub(input, other, *, alpha=1, out=None):
-    if isinstance(input, Tensor) and input.dtype is _dtype.bool_ and \
-            (not isinstance(other, Tensor) or other.dtype is _dtype.bool_):
+def _check_sub(a, b):
+    bools = [isinstance(x, Tensor) and x.dtype is _dtype.bool_ for x in (a, b)]
+    if all(bools):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if any(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
+def sub(input, other, *, alpha=1, out=None):
+    _check_sub(input, other)
+    _check_alpha(alpha, input, other)
     if alpha != 1:
         other = other * alpha
     result = Sub.apply(input, other)
@@ -207,10 +260,36 @@ def sub(input, other, *, alpha=1, out=None):
 
 
 mul = _binary(Mul, "mul")
-pow = _binary(Pow, "pow")
-remainder = _binary(Remainder, "remainder")
-maximum = _binary(Maximum, "maximum")
-minimum = _binary(Minimum, "minimum")
+
+
+def pow(input, exponent, *, out=None):
+    _check_number(exponent, "pow")
+    fn = Pow if not isinstance(exponent, Tensor) else \
+        PowTensor if isinstance(input, Tensor) else PowScalarBase
+    result = fn.apply(input, exponent)
+    return result if out is None else _write_out(result, out)
+
+
+def remainder(input, other, *, out=None):
+    _check_number(other, "remainder")
+    result = (RemainderTensor if isinstance(other, Tensor) else Remainder).apply(input, other)
+    return result if out is None else _write_out(result, out)
+
+
+def _tensor_pair(fn_cls, name):
+    """maximum/minimum take two tensors (PyTorch's TypeError for a number)."""
+    def op(input, other, *, out=None):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                            f"{type(other).__name__}")
+        result = fn_cls.apply(input, other)
+        return result if out is None else _write_out(result, out)
+    op.__name__ = name
+    return op
+
+
+maximum = _tensor_pair(Maximum, "maximum")
+minimum = _tensor_pair(Minimum, "minimum")
 
 
 def div(input, other, *, rounding_mode=None, out=None):
@@ -219,17 +298,20 @@ def div(input, other, *, rounding_mode=None, out=None):
     elif rounding_mode == "floor":
         result = floor_divide(input, other)
     elif rounding_mode == "trunc":
-        result = trunc(Div.apply(input, other))
-        if not _promoted(input, other).is_floating_point:
-            result = cast(result, _promoted(input, other))
+        if _promoted(input, other).is_floating_point:
+            result = trunc(Div.apply(input, other))
+        else:   # exact on integers: the floor quotient, plus one where it rounded a negative down
+            q, r = floor_divide(input, other), remainder(input, other)
+            result = q + ((r != 0) & ((input < 0) != (other < 0)))
     else:
-        raise ValueError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                          f"found '{rounding_mode}'")
     return result if out is None else _write_out(result, out)
 
 
 def floor_divide(input, other, *, out=None):
     """Not differentiable in PyTorch: the result carries no grad_fn."""
+    _check_divisor(other, _promoted(input, other), "div_floor")
     result = run("floor_divide", (input, other), _promoted(input, other))
     return result if out is None else _write_out(result, out)
 
@@ -252,7 +334,7 @@ def _bitwise(op):
     def fn(input, other):
         dtype = _promoted(input, other)
         if dtype.is_floating_point:
-            raise RuntimeError(f"\"{op}_cpu\" not implemented for '{_type_name(dtype)}'")
+            raise NotImplementedError(f"\"{op}_cpu\" not implemented for '{_type_name(dtype)}'")
         return run(op, (input, other), dtype)
     fn.__name__ = op
     return fn
@@ -297,8 +379,22 @@ def _zero(x, out, g):
     return g * 0
 
 
-neg = _unary("neg", "NegBackward0", lambda x, y, g: -g, float_only=False)
-abs = _unary("abs", "AbsBackward0", lambda x, y, g: g * sign(x), float_only=False)
+_neg = _unary("neg", "NegBackward0", lambda x, y, g: -g, float_only=False)
+_abs = _unary("abs", "AbsBackward0", lambda x, y, g: g * sign(x), float_only=False)
+
+
+def neg(input, *, out=None):
+    if input.dtype is _dtype.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
+    return _neg(input, out=out)
+
+
+def abs(input, *, out=None):
+    if input.dtype is _dtype.bool_:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return _abs(input, out=out)
 exp = _unary("exp", "ExpBackward0", lambda x, y, g: g * y)
 log = _unary("log", "LogBackward0", lambda x, y, g: g / x)
 log1p = _unary("log1p", "Log1PBackward0", lambda x, y, g: g / (x + 1))
@@ -337,7 +433,7 @@ floor, ceil, round, trunc = map(_identity_on_ints, (_floor, _ceil, _round, _trun
 
 
 def square(input):
-    return mul(input, input)
+    return pow(input, 2)
 
 
 def _predicate(op):
@@ -356,10 +452,18 @@ isnan, isinf, isfinite, logical_not = map(_predicate, ("isnan", "isinf", "isfini
 
 def bitwise_not(input):
     if input.dtype.is_floating_point:
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_type_name(input.dtype)}'")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for "
+                                  f"'{_type_name(input.dtype)}'")
     if input.dtype is _dtype.bool_:
         return logical_not(input)
     return run("bitwise_not", (input,), input.dtype)
+
+
+def _invert(self):
+    if self.dtype.is_floating_point:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return bitwise_not(self)
 
 
 # --- ternary: where and clamp ---
@@ -386,6 +490,10 @@ def where(condition, input=None, other=None, *, out=None):
         return nonzero(condition, as_tuple=True)
     if condition.dtype is not _dtype.bool_:
         if condition.dtype is _dtype.uint8:
+            import warnings
+            warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and "
+                          "will be removed in a future version of PyTorch. Use a boolean condition "
+                          "instead.", UserWarning, stacklevel=2)
             condition = cast(condition, _dtype.bool_)
         else:
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
@@ -397,11 +505,10 @@ def where(condition, input=None, other=None, *, out=None):
 class Clamp(Function):
     @staticmethod
     def forward(ctx, x, lo, hi):
-        dtype = _dtype.result_type([x] + [v for v in (lo, hi) if isinstance(v, Tensor)])
+        dtype = _dtype.result_type([v for v in (x, lo, hi) if v is not None])
         if dtype.is_floating_point:
             inf = float("inf")
         else:
-            import numpy as np
             info = np.iinfo(dtype.np) if dtype is not _dtype.bool_ else None
             inf = info.max if info is not None else 1
         lo_v = -inf if lo is None else lo
@@ -470,18 +577,25 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 
 # --- in-place forms ---
+def _check_inplace(t):
+    """PyTorch refuses in-place writes to leaves that require grad (and to their views)."""
+    if not _state.enabled:
+        return
+    if t._requires_grad and t._grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    base = t._base
+    if base is not None and base._requires_grad and base._grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+
+
 def inplace(self, compute):
     """Run ``compute(self)`` out of place, then write the result into ``self`` and take over its
     history. When autograd records, ``compute`` sees a copy of ``self``, so gradients that need the
     old value still get it after ``self`` changes."""
+    _check_inplace(self)
     recording = _state.enabled and self._requires_grad
-    if recording and self._grad_fn is None:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation.")
-    base = self._base
-    if _state.enabled and base is not None and base._requires_grad and base._grad_fn is None:
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
-                           "in-place operation.")
     result = compute(self.clone() if recording else self)
     if result.dtype.category > self.dtype.category:
         raise RuntimeError(f"result type {_type_name(result.dtype)} can't be cast to the desired "
@@ -491,10 +605,73 @@ def inplace(self, compute):
                            f"shape {list(result.shape)}")
     lookup("copy", self._device.type)(result._data, self._data)
     self._version[0] += 1
-    if result._grad_fn is not None:
-        self._grad_fn, self._output_nr = result._grad_fn, result._output_nr
-        self._requires_grad = True
+    if _state.enabled and (result._grad_fn is not None or recording):
+        _take_history(self, result if result._grad_fn is not None else Constant.apply(self))
     return self
+
+
+def _take_history(t, result):
+    """After an in-place write, ``t`` gets the history of ``result`` (the written values). For a
+    view the base changes too: its old history outside the view, ``result``'s inside."""
+    base = t._base
+    if base is not None:
+        region = _region(base, t)
+        base._grad_fn = CopySlices.apply(base, result, region)._grad_fn
+        base._output_nr, base._requires_grad = 0, True
+        result = AsStrided.apply(base, t.detach(), region)
+    t._grad_fn, t._output_nr = result._grad_fn, result._output_nr
+    t._requires_grad = True
+
+
+def _region(base, view):
+    """Row-major positions in ``base`` of the elements of ``view``, which lies in base's memory
+    (found from data pointers and strides, so any view chain works)."""
+    def addresses(t, start):
+        addr = np.full(t.shape, start, np.int64)
+        for d, (n, step) in enumerate(zip(t.shape, t.stride())):
+            addr = addr + (np.arange(n) * step).reshape((n,) + (1,) * (t.dim() - d - 1))
+        return addr.reshape(-1)
+    v = addresses(view, (view.data_ptr() - base.data_ptr()) // base.element_size())
+    if base.is_contiguous():
+        return v
+    b = addresses(base, 0)
+    order = np.argsort(b, kind="stable")
+    return order[np.searchsorted(b[order], v)]
+
+
+class CopySlices(Function):
+    """The base after an in-place write into one of its views: the gradient of the old base is
+    zero inside the view, the written values get the view's part."""
+    node_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, base, value, region):
+        ctx.region, ctx.value_shape = region, value.shape
+        return base.detach()
+
+    @staticmethod
+    def backward(ctx, g):
+        flat = g.reshape(-1)
+        g_value = flat[ctx.region].reshape(ctx.value_shape)
+        g_base = flat.clone()
+        g_base[ctx.region] = 0
+        return g_base.reshape(g.shape), g_value, None
+
+
+class AsStrided(Function):
+    """A view's history after an in-place write: the view's part of its base."""
+    node_name = "AsStridedBackward0"
+
+    @staticmethod
+    def forward(ctx, base, view, region):
+        ctx.region, ctx.base_shape = region, base.shape
+        return view
+
+    @staticmethod
+    def backward(ctx, g):
+        flat = g.new_zeros(math.prod(ctx.base_shape))
+        flat[ctx.region] = g.reshape(-1)
+        return flat.reshape(ctx.base_shape), None, None
 
 
 def _inplace_method(fn):
@@ -504,65 +681,125 @@ def _inplace_method(fn):
     return method
 
 
-def _reflected(fn):
+def _operator(fn):
+    """An operator method: other operand types get NotImplemented, so Python answers as it does
+    for PyTorch (``t == None`` is False, ``t + None`` a TypeError)."""
     def method(self, other):
-        return fn(other if isinstance(other, Tensor) else _scalar_like(other, self), self)
+        if not isinstance(other, (Tensor, numbers.Number)):
+            return NotImplemented
+        return fn(self, other)
+    method.__name__ = getattr(fn, "__name__", "operator")
     return method
 
 
-def _scalar_like(value, ref):
-    from .._creation import full
-    return full((), value, dtype=_dtype.result_type([value]), device=ref._device)
+def _reflected(fn):
+    """``number <op> tensor``: the number keeps its full precision, as PyTorch's wrapped scalars."""
+    def method(self, other):
+        return fn(other, self)
+    return method
+
+
+class Rsub(Function):
+    node_name = "RsubBackward1"
+
+    @staticmethod
+    def forward(ctx, x, number):
+        return run("sub", (number, x), _promoted(x, number))
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g, None
+
+
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input."""
+    if isinstance(other, Tensor):
+        return sub(other, input, alpha=alpha)
+    _check_sub(input, other)
+    return Rsub.apply(input if alpha == 1 else input * alpha, other)
+
+
+def _rtruediv(self, other):
+    """``number / tensor`` is computed as ``reciprocal(tensor) * number``, as PyTorch does."""
+    return mul(reciprocal(self), other)
 
 
 def zero_(self):
-    with _no_record(self):
+    with _no_record(self, ZeroFill):
         lookup("fill", self._device.type)(self._data, 0)
     return self
 
 
 def fill_(self, value):
     if isinstance(value, Tensor):
+        if value.dim():
+            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value.dim()} dimensions.")
         value = value.item()
-    with _no_record(self):
+    with _no_record(self, Fill):
         lookup("fill", self._device.type)(self._data, value)
     return self
 
 
-class _no_record:
-    """In-place writes that do not depend on the old value: leaf check, version bump."""
+class Overwritten(Function):
+    """The new history of a non-leaf whose values an in-place fill replaced: the old values get
+    a zero gradient (subclasses carry PyTorch's node names)."""
 
-    def __init__(self, t):
-        self.t = t
+    @staticmethod
+    def forward(ctx, x):
+        return x._view_of(x._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.new_zeros(g.shape)
+
+
+def _overwrite_node(node_name):
+    return type(node_name, (Overwritten,), {"node_name": node_name})
+
+
+ZeroFill, Fill = _overwrite_node("ZeroBackward0"), _overwrite_node("FillBackward0")
+Constant = _overwrite_node("CopyBackwards")
+
+
+class _no_record:
+    """In-place writes that do not depend on the old value: leaf check, version bump, and on a
+    non-leaf a ``node`` (an Overwritten) as its new history."""
+
+    def __init__(self, t, node):
+        self.t, self.node = t, node
 
     def __enter__(self):
-        t = self.t
-        if _state.enabled and t._requires_grad and t._grad_fn is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation.")
+        _check_inplace(self.t)
 
     def __exit__(self, *exc):
-        self.t._version[0] += 1
-        if self.t._grad_fn is not None:
-            self.t._grad_fn = None
+        t = self.t
+        t._version[0] += 1
+        if t._grad_fn is not None and _state.enabled:
+            _take_history(t, self.node.apply(t))
 
 
-def _random_(sample):
+def _random_(sample, node_name):
+    node = _overwrite_node(node_name)
+
     def method(self, *args, generator=None, **kwargs):
         from .._random import rng
         from .._storage import from_host
-        with _no_record(self):
+        with _no_record(self, node):
             values = sample(rng(generator), self.shape, *args, **kwargs).astype(self.dtype.np)
             lookup("copy", self._device.type)(from_host(values, self._device), self._data)
         return self
     return method
 
 
-uniform_ = _random_(lambda r, shape, a=0.0, b=1.0: r.uniform(a, b, shape))
-normal_ = _random_(lambda r, shape, mean=0.0, std=1.0: r.normal(mean, std, shape))
-bernoulli_ = _random_(lambda r, shape, p=0.5: r.random(shape) < p)
-exponential_ = _random_(lambda r, shape, lambd=1.0: r.exponential(1.0 / lambd, shape))
-random_ = _random_(lambda r, shape, low=0, high=2 ** 24: r.integers(low, high, shape))
+uniform_ = _random_(lambda r, shape, a=0.0, b=1.0: r.uniform(a, b, shape), "UniformBackward0")
+normal_ = _random_(lambda r, shape, mean=0.0, std=1.0: r.normal(mean, std, shape),
+                   "NormalBackward0")
+bernoulli_ = _random_(lambda r, shape, p=0.5: r.random(shape) < p, "BernoulliBackward0")
+exponential_ = _random_(lambda r, shape, lambd=1.0: r.exponential(1.0 / lambd, shape),
+                        "ExponentialBackward0")
+random_ = _random_(lambda r, shape, low=0, high=2 ** 24: r.integers(low, high, shape),
+                   "RandomBackward0")
 
 
 def bernoulli(input, *, generator=None):
@@ -592,25 +829,28 @@ METHODS = {
     "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor,
     "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
     "allclose": allclose, "isclose": isclose, "equal": equal, "lerp": lerp,
-    "addcmul": addcmul, "addcdiv": addcdiv,
+    "addcmul": addcmul, "addcdiv": addcdiv, "rsub": rsub,
     "where": lambda self, condition, other: where(condition, self, other),
     "zero_": zero_, "fill_": fill_, "uniform_": uniform_, "normal_": normal_,
     "bernoulli_": bernoulli_, "bernoulli": bernoulli, "exponential_": exponential_,
     "random_": random_,
-    "__add__": add, "__radd__": add, "__iadd__": _inplace_method(add),
-    "__sub__": sub, "__rsub__": _reflected(sub), "__isub__": _inplace_method(sub),
-    "__mul__": mul, "__rmul__": mul, "__imul__": _inplace_method(mul),
-    "__truediv__": div, "__rtruediv__": _reflected(div), "__itruediv__": _inplace_method(div),
-    "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
-    "__ifloordiv__": _inplace_method(floor_divide),
-    "__mod__": remainder, "__rmod__": _reflected(remainder),
-    "__imod__": _inplace_method(remainder),
-    "__pow__": pow, "__rpow__": _reflected(pow), "__ipow__": _inplace_method(pow),
-    "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs, "__invert__": bitwise_not,
-    "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
-    "__rand__": bitwise_and, "__ror__": bitwise_or, "__rxor__": bitwise_xor,
-    "__iand__": _inplace_method(bitwise_and), "__ior__": _inplace_method(bitwise_or),
-    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs, "__invert__": _invert,
+    **{name: _operator(fn) for name, fn in {
+        "__add__": add, "__radd__": add, "__iadd__": _inplace_method(add),
+        "__sub__": sub, "__rsub__": rsub, "__isub__": _inplace_method(sub),
+        "__mul__": mul, "__rmul__": mul, "__imul__": _inplace_method(mul),
+        "__truediv__": div, "__rtruediv__": _rtruediv, "__itruediv__": _inplace_method(div),
+        "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
+        "__ifloordiv__": _inplace_method(floor_divide),
+        "__mod__": remainder, "__rmod__": _reflected(remainder),
+        "__imod__": _inplace_method(remainder),
+        "__pow__": pow, "__rpow__": _reflected(pow), "__ipow__": _inplace_method(pow),
+        "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
+        "__rand__": bitwise_and, "__ror__": bitwise_or, "__rxor__": bitwise_xor,
+        "__iand__": _inplace_method(bitwise_and), "__ior__": _inplace_method(bitwise_or),
+        "__ixor__": _inplace_method(bitwise_xor),
+        "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    }.items()},
 }
 FUNCTIONS = {name: fn for name, fn in METHODS.items()
              if not name.startswith("__") and not name.endswith("_") and name != "where"}

@@ -8,8 +8,7 @@ from .. import _dtype
 from .._storage import from_host
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ..kernels.registry import lookup
-from ._util import new
+from .elementwise import Where
 
 
 def _key_part(k):
@@ -21,7 +20,15 @@ def _key_part(k):
         return np.asarray([_key_part(v) for v in k]) if k else np.zeros(0, np.int64)
     if isinstance(k, (bool, np.bool_)):
         return np.bool_(k)
-    return k
+    if isinstance(k, slice):
+        if k.step is not None and k.step <= 0:
+            raise ValueError("slice step cannot be zero" if k.step == 0 else
+                             "step must be greater than zero")
+        return k
+    if k is None or k is Ellipsis or isinstance(k, (int, np.integer, np.ndarray)):
+        return k
+    raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                     f"Variables are valid indices (got {type(k).__name__})")
 
 
 def _resolve(x, key):
@@ -30,16 +37,39 @@ def _resolve(x, key):
     key = tuple(_key_part(k) for k in key)
     basic = all(k is None or k is Ellipsis or isinstance(k, (int, slice, np.integer))
                 for k in key)
-    for k in key:
-        if isinstance(k, slice) and k.step is not None and k.step <= 0:
-            raise ValueError("step must be greater than zero")
+    if not basic:
+        _check_masks(x, key)
     return key, basic
 
 
-def _numpy_error(e, x):
+def _dims_indexed(k):
+    if k is None or k is Ellipsis:
+        return 0
+    return k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+
+
+def _check_masks(x, key):
+    """A boolean mask must match the shape of the dimensions it indexes (PyTorch's words)."""
+    d = 0
+    for i, k in enumerate(key):
+        if k is Ellipsis:
+            d = x.dim() - sum(map(_dims_indexed, key[i + 1:]))
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_ and k.ndim:
+            for j, n in enumerate(k.shape):
+                if d + j >= x.dim() or x.shape[d + j] != n:
+                    raise IndexError(f"The shape of the mask {list(k.shape)} at index {j} does "
+                                     f"not match the shape of the indexed tensor "
+                                     f"{list(x.shape)} at index {d + j}")
+        d += _dims_indexed(k)
+
+
+def _numpy_error(e, x, key):
     msg = str(e).replace("axis", "dimension")
     if msg.startswith("too many indices"):
         msg = f"too many indices for tensor of dimension {x.dim()}"
+    elif msg.startswith("shape mismatch"):
+        shapes = ", ".join(str(list(k.shape)) for k in key if isinstance(k, np.ndarray))
+        msg = f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}"
     return IndexError(msg)
 
 
@@ -50,13 +80,13 @@ class Index(Function):
     def forward(ctx, x, key, basic):
         ctx.in_shape, ctx.key, ctx.basic = x.shape, key, basic
         host = x._data if x._device.type == "cpu" else x._host()
-        try:
-            data = host[key]
+        try:   # a trailing ``...`` keeps a full integer index an array (a view), not a scalar
+            data = host[key if any(k is Ellipsis for k in key) else key + (Ellipsis,)]
         except IndexError as e:
-            raise _numpy_error(e, x) from None
+            raise _numpy_error(e, x, key) from None
         if basic and x._device.type == "cpu":
             return x._view_of(data)
-        return Tensor._wrap(from_host(np.ascontiguousarray(data), x._device), x._device)
+        return Tensor._wrap(from_host(np.array(data, order="C"), x._device), x._device)
 
     @staticmethod
     def backward(ctx, g):
@@ -80,12 +110,24 @@ class SelectIndex(Index):
     node_name = "SelectBackward0"
 
 
+class UnsqueezeIndex(Index):
+    node_name = "UnsqueezeBackward0"
+
+
+class Alias(Index):
+    node_name = "AliasBackward0"
+
+
 def getitem(x, key):
+    """A basic key's node is named, as in PyTorch, after the last step that changes the view
+    (``:`` and ``...`` in a tuple are no steps)."""
+    single_slice = isinstance(key, slice)
     key, basic = _resolve(x, key)
     if not basic:
         return Index.apply(x, key, False)
-    fn = Slice if any(isinstance(k, slice) for k in key) and not \
-        isinstance(key[-1], (int, np.integer)) else SelectIndex
+    last = next((k for k in reversed(key) if k is not Ellipsis and k != slice(None)), Ellipsis)
+    fn = Slice if single_slice or isinstance(last, slice) else UnsqueezeIndex if last is None \
+        else Alias if last is Ellipsis else SelectIndex
     return fn.apply(x, key, True)
 
 
@@ -103,7 +145,7 @@ class IndexPut(Function):
             else:
                 host[key] = v
         except IndexError as e:
-            raise _numpy_error(e, x) from None
+            raise _numpy_error(e, x, key) from None
         except ValueError:
             target = np.empty(host.shape, bool)[key].shape
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot "
@@ -120,18 +162,38 @@ class IndexPut(Function):
             gx = Tensor._wrap(from_host(host, g._device), g._device)
         gv = None
         if ctx.value_shape is not None and ctx.needs_input_grad[2]:
-            gv = Index.apply(g, ctx.key, False).sum_to_size(ctx.value_shape) \
-                if ctx.value_shape != Index.apply(g, ctx.key, False).shape \
-                else Index.apply(g, ctx.key, False)
+            gv = Index.apply(g, ctx.key, False)
+            lead = len(ctx.value_shape) - gv.dim()
+            if lead > 0:
+                gv = gv.reshape((1,) * lead + tuple(gv.shape))
+            if gv.shape != ctx.value_shape:
+                gv = gv.sum_to_size(ctx.value_shape)
         return gx, None, gv, None
 
 
 def setitem(x, key, value):
     from .elementwise import inplace
-    key, _ = _resolve(x, key)
-    if isinstance(value, Tensor) and value.dtype is not x.dtype:
-        value = value.to(x.dtype)
+    key, basic = _resolve(x, key)
+    if isinstance(value, Tensor):
+        if basic:
+            _check_copy_shape(x, key, value)
+        if value.dtype is not x.dtype:
+            value = value.to(x.dtype)
     inplace(x, lambda s: IndexPut.apply(s, key, value, False))
+
+
+def _check_copy_shape(x, key, value):
+    """``x[basic key] = value`` copies ``value`` (less its leading 1s) expanded to the view's
+    shape: the same errors as ``expand``."""
+    from .shape import expand
+    try:
+        target = np.broadcast_to(np.empty((), bool), x.shape)[key].shape
+    except IndexError as e:
+        raise _numpy_error(e, x, key) from None
+    shape = list(value.shape)
+    while shape and shape[0] == 1:
+        shape.pop(0)
+    expand(value.detach().reshape(shape), target)
 
 
 def index_put_(x, indices, values, accumulate=False):
@@ -140,11 +202,53 @@ def index_put_(x, indices, values, accumulate=False):
     return inplace(x, lambda s: IndexPut.apply(s, key, values, accumulate))
 
 
+class IndexSelect(Index):
+    node_name = "IndexSelectBackward0"
+
+
 def index_select(x, dim, index):
     d = x._dim(dim)
+    if index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
     if index.dim() > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    return Index.apply(x, (slice(None),) * d + (index._host().reshape(-1),), False)
+    idx = index._host().reshape(-1)
+    if idx.size and (idx.min() < 0 or idx.max() >= x.shape[d]):
+        raise IndexError("index out of range in self")
+    return IndexSelect.apply(x, (slice(None),) * d + (idx,), False)
+
+
+def _check_index(name, x, d, index, src=None):
+    """PyTorch's checks of a gather/scatter index: dtype, rank, sizes and bounds."""
+    if index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    if index.dim() != x.dim():
+        raise RuntimeError("Index tensor must have the same number of dimensions as "
+                           f"{'input' if name == 'gather' else 'self'} tensor")
+    small = all(n <= x.shape[i] for i, n in enumerate(index.shape) if i != d)
+    if src is not None and not (small and all(n <= m for n, m in zip(index.shape, src.shape))):
+        raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self "
+                           f"{list(x.shape)} apart from dimension {d} and to be no larger size "
+                           f"than src {list(src.shape)}")
+    if not small:
+        i = next(i for i, n in enumerate(index.shape) if i != d and n > x.shape[i])
+        prefix = f"Size does not match at dimension {i} expected" if name == "gather" else \
+            "Expected"
+        raise RuntimeError(f"{prefix} index {list(index.shape)} to be no larger than self "
+                           f"{list(x.shape)} apart from dimension {d}")
+    idx = index._host()
+    bad = (idx < 0) | (idx >= x.shape[d])
+    if bad.any():
+        raise RuntimeError(f"index {int(idx[bad][0])} is out of bounds for dimension {d} with "
+                           f"size {x.shape[d]}")
+    return idx
+
+
+def _positions(index, d):
+    """The NumPy index of the elements a gather/scatter ``index`` (host array) addresses."""
+    pos = list(np.indices(index.shape, sparse=True))
+    pos[d] = index
+    return tuple(pos)
 
 
 class Gather(Function):
@@ -152,64 +256,121 @@ class Gather(Function):
 
     @staticmethod
     def forward(ctx, x, dim, index):
-        ctx.in_shape, ctx.dim, ctx.index = x.shape, dim, index._host()
-        vals = np.take_along_axis(x._host(), ctx.index, axis=dim)
+        ctx.in_shape, ctx.dim, ctx.index = x.shape, dim, index
+        vals = x._host()[_positions(index, dim)]
         return Tensor._wrap(from_host(np.ascontiguousarray(vals), x._device), x._device)
 
     @staticmethod
     def backward(ctx, g):
         host = np.zeros(ctx.in_shape, g.dtype.np)
-        idx = list(np.indices(ctx.index.shape, sparse=True))
-        idx[ctx.dim] = ctx.index
-        np.add.at(host, tuple(idx), g._host())
+        np.add.at(host, _positions(ctx.index, ctx.dim), g._host())
         return Tensor._wrap(from_host(host, g._device), g._device), None, None
 
 
 def gather(x, dim, index):
-    if index.dtype is not _dtype.int64:
-        raise RuntimeError("gather(): Expected dtype int64 for index")
     d = x._dim(dim)
-    if index.dim() != x.dim():
-        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    if index.numel() and (index._host().min() < 0 or index._host().max() >= x.shape[d]):
-        raise RuntimeError(f"index {int(index._host().max())} is out of bounds for dimension {d} "
-                           f"with size {x.shape[d]}")
-    return Gather.apply(x, d, index)
+    return Gather.apply(x, d, _check_index("gather", x, d, index))
 
 
-def scatter_(x, dim, index, src=None, value=None, reduce=None):
-    """In place, without gradient through ``index``; ``src`` may be a tensor or a number."""
-    from .elementwise import _no_record
-    d = x._dim(dim)
-    with _no_record(x):
-        host = x._host() if x._device.type == "cpu" else x._host().copy()
-        idx = list(np.indices(index.shape, sparse=True))
-        idx[d] = index._host()
-        src = value if src is None else src
+class Scatter(Function):
+    """``x`` with ``src`` (a tensor or a number) written, added or multiplied at ``index``."""
+    node_name = "ScatterBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src, reduce):
+        ctx.dim, ctx.index, ctx.reduce = dim, index, reduce
+        ctx.src_shape = src.shape if isinstance(src, Tensor) else None
+        host = x._host().copy()
+        pos = _positions(index, dim)
         vals = src._host()[tuple(slice(0, n) for n in index.shape)] \
             if isinstance(src, Tensor) else src
         if reduce == "add":
-            np.add.at(host, tuple(idx), vals)
+            np.add.at(host, pos, vals)
+        elif reduce == "multiply":
+            np.multiply.at(host, pos, vals)
         else:
-            host[tuple(idx)] = vals
-        if x._device.type != "cpu":
-            lookup("copy", x._device.type)(from_host(host, x._device), x._data)
-    return x
+            host[pos] = vals
+        return Tensor._wrap(from_host(host, x._device), x._device)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.reduce == "multiply":
+            raise RuntimeError("the derivative for 'scatter' with reduce='multiply' is not "
+                               "implemented.")
+        gx = g
+        if ctx.reduce is None:
+            host = g._host().copy()
+            host[_positions(ctx.index, ctx.dim)] = 0
+            gx = Tensor._wrap(from_host(host, g._device), g._device)
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            gsrc = Gather.apply(g, ctx.dim, ctx.index)
+            if gsrc.shape != ctx.src_shape:     # the index may cover only a corner of src
+                pad = g.new_zeros(ctx.src_shape)
+                pad[tuple(slice(0, n) for n in gsrc.shape)] = gsrc
+                gsrc = pad
+        return gx, None, None, gsrc, None
+
+
+class ScatterValue(Scatter):
+    node_name = "ScatterBackward1"
+
+
+class ScatterAdd(Scatter):
+    node_name = "ScatterAddBackward0"
+
+
+def _scatter(x, dim, index, src, value, reduce, add=False):
+    d = x._dim(dim)
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    src = value if src is None else src
+    is_tensor = isinstance(src, Tensor)
+    idx = _check_index("scatter", x, d, index, src if is_tensor else None)
+    if is_tensor and src.dtype is not x.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    fn = ScatterAdd if add else Scatter if is_tensor else ScatterValue
+    return lambda s: fn.apply(s, d, idx, src, "add" if add else reduce)
 
 
 def scatter(x, dim, index, src=None, value=None, reduce=None):
-    return scatter_(x.clone(), dim, index, src, value, reduce)
+    return _scatter(x, dim, index, src, value, reduce)(x)
+
+
+def scatter_(x, dim, index, src=None, value=None, reduce=None):
+    from .elementwise import inplace
+    return inplace(x, _scatter(x, dim, index, src, value, reduce))
+
+
+def scatter_add(x, dim, index, src):
+    return _scatter(x, dim, index, src, None, None, add=True)(x)
+
+
+def scatter_add_(x, dim, index, src):
+    from .elementwise import inplace
+    return inplace(x, _scatter(x, dim, index, src, None, None, add=True))
+
+
+class MaskedFill(Where):
+    node_name = "MaskedFillBackward0"
+
+
+_C_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+                 "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+                 "uint8": "unsigned char", "bool": "bool"}
 
 
 def masked_fill(x, mask, value):
-    from .elementwise import where
     if mask.dtype is not _dtype.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{mask.dtype}")
+                           f"{_C_TYPE_NAMES[mask.dtype.name]}")
     if isinstance(value, Tensor):
+        if value.dim():
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.dim()} dimension(s).")
         value = value.item()
-    return where(mask, Tensor._wrap(from_host(np.array(value, x.dtype.np), x._device), x._device),
-                 x)
+    return MaskedFill.apply(mask, Tensor._wrap(from_host(np.array(value).astype(x.dtype.np),
+                                                         x._device), x._device), x)
 
 
 def masked_fill_(x, mask, value):
@@ -224,7 +385,11 @@ def masked_select(x, mask):
 
 
 def nonzero(x, *, as_tuple=False):
-    idx = np.nonzero(x._host())
+    host = x._host()
+    if host.ndim == 0 and not as_tuple:     # one row (or none) of zero coordinates
+        return Tensor._wrap(from_host(np.zeros((int(bool(host)), 0), np.int64), x._device),
+                            x._device)
+    idx = np.nonzero(np.atleast_1d(host))
     if as_tuple:
         return tuple(Tensor._wrap(from_host(i.astype(np.int64), x._device), x._device)
                      for i in idx)
@@ -250,6 +415,7 @@ METHODS = {
     "__getitem__": getitem, "__setitem__": setitem, "index_select": index_select,
     "gather": gather, "scatter_": scatter_, "scatter": scatter, "masked_fill": masked_fill,
     "masked_fill_": masked_fill_, "masked_select": masked_select, "nonzero": nonzero,
-    "argwhere": argwhere, "index_put_": index_put_,
+    "argwhere": argwhere, "index_put_": index_put_, "scatter_add": scatter_add,
+    "scatter_add_": scatter_add_,
 }
 FUNCTIONS = {name: fn for name, fn in METHODS.items() if not name.startswith("__")}

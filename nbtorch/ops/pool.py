@@ -85,21 +85,23 @@ def _is_int(v):
 
 
 def _ints(fn, arg, pos, value):
-    """``value`` (an int or a sequence of ints) as a tuple, with the argument parser's TypeError."""
-    where = f"{fn}(): argument '{arg}' (position {pos}) must be tuple of ints"
-    if isinstance(value, (tuple, list)):
-        for i, v in enumerate(value):
-            if not _is_int(v):
-                raise TypeError(f"{where}, but found element of type {type(v).__name__} at pos {i}")
-        return tuple(int(v) for v in value)
-    if not _is_int(value):
-        raise TypeError(f"{where}, not {type(value).__name__}")
-    return (int(value),)
+    """``value`` (an int or a sequence of ints; None for an omitted one) as a tuple, with the
+    argument parser's TypeError."""
+    if value is None:
+        return ()
+    values = value if isinstance(value, (tuple, list)) else (value,)
+    for i, v in enumerate(values):
+        if not _is_int(v):
+            found = (f"but found element of type {type(v).__name__} at pos {i}" if values is value
+                     else f"not {type(v).__name__}")
+            raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be tuple of ints, "
+                            f"{found}")
+    return tuple(map(int, values))
 
 
 def _pair(fn, arg, pos, value, rule=_ONE_OR_TWO, may_omit=False):
     """An (H, W) pair from an int or one or two ints; () for an omitted stride (None or empty)."""
-    v = _ints(fn, arg, pos, () if value is None else value)
+    v = _ints(fn, arg, pos, value)
     if not (len(v) in (1, 2) or (not v and may_omit)):
         raise RuntimeError(f"{fn}: {arg} {rule}")
     return v * 2 if len(v) == 1 else v
@@ -107,7 +109,7 @@ def _pair(fn, arg, pos, value, rule=_ONE_OR_TWO, may_omit=False):
 
 def _single(fn, arg, pos, value, may_omit=False):
     """The one int of a 1-d pooling argument as a 1-tuple (() for an omitted stride)."""
-    v = _ints(fn, arg, pos, () if value is None else value)
+    v = _ints(fn, arg, pos, value)
     if not (len(v) == 1 or (not v and may_omit)):
         raise RuntimeError(f"{fn}() argument '{arg}' should contain one int (got {len(v)})")
     return v
@@ -183,7 +185,8 @@ def _max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode):
     kernel = _pair(fn, "kernel_size", 2, kernel_size)
     stride = _pair(fn, "stride", 3, stride, _STRIDE_RULE, may_omit=True) or kernel
     padding = _pair(fn, "padding", 4, padding)
-    dilation = _pair(fn, "dilation", 5, dilation, "must be either a single int, or a tuple of two ints")
+    dilation = _pair(fn, "dilation", 5, dilation,
+                     "must be either a single int, or a tuple of two ints")
     if x.ndim not in (3, 4):
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     out_hw = _out_hw(x, kernel, stride, padding, dilation, ceil_mode)
@@ -195,7 +198,7 @@ def _max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode):
 def _max_pool1d_check(x, kernel_size, stride, padding, dilation, ceil_mode):
     """PyTorch's check_max_pool1d; the (1, W) kernel, stride, padding, dilation and output size."""
     fn = "max_pool1d"
-    args = [_ints(fn, name, pos, () if v is None else v) for name, pos, v in
+    args = [_ints(fn, name, pos, v) for name, pos, v in
             (("kernel_size", 2, kernel_size), ("stride", 3, stride), ("padding", 4, padding),
              ("dilation", 5, dilation))]
     s = x.shape
@@ -251,7 +254,8 @@ def _adaptive_size(fn, x, output_size):
         return (int(output_size),) * 2
     if x.ndim <= len(output_size):
         raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
-    sizes = [d if v is None else v for v, d in zip(output_size, x.shape[x.ndim - len(output_size):])]
+    defaults = x.shape[x.ndim - len(output_size):]
+    sizes = [d if v is None else v for v, d in zip(output_size, defaults)]
     return _ints(fn, "output_size", 2, sizes)
 
 
@@ -328,3 +332,6 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     _float_only(input, fn)
     out, indices = AdaptiveMaxPool2D.apply(input, out_hw, ())
     return (out, indices) if return_indices else out
+
+
+FUNCTIONS = {"max_pool2d": max_pool2d, "max_pool1d": max_pool1d, "avg_pool1d": avg_pool1d}

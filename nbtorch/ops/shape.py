@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..kernels.registry import lookup
@@ -54,10 +55,28 @@ class View(Function):
 
 
 def view(x, *shape):
-    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) and \
-            not hasattr(shape[0], "__len__"):
-        return x.to(shape[0])
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        return _view_dtype(x, shape[0])
     return View.apply(x, _infer_shape(_sizes(shape), x.numel()))
+
+
+def _view_dtype(x, dtype):
+    """The same bytes read as ``dtype`` (the last dim rescales when the sizes differ); like
+    PyTorch, the result is outside autograd."""
+    from .elementwise import _type_name
+    if dtype.itemsize != x.dtype.itemsize:
+        names = f"{_type_name(x.dtype)} as {_type_name(dtype)} (different element sizes)"
+        if x.dim() == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
+        if x.stride(-1) != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 to view {names}, but got {x.stride(-1)}")
+        ratio = dtype.itemsize // x.dtype.itemsize
+        if ratio > 1 and x.shape[-1] % ratio:
+            raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to view {names}, but "
+                               f"got {x.shape[-1]}")
+    v = x.detach()
+    v._data = x._data.view(dtype.np)
+    return v
 
 
 def reshape(x, *shape):
@@ -157,6 +176,15 @@ def mT(x):
 
 
 def T_property(x):
+    if x.dim() != 2:
+        import warnings
+        warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
+                      "these cases." if x.dim() == 0 else
+                      "The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
+                      "is deprecated and it will throw an error in a future release. Consider "
+                      "`x.mT` to transpose batches of matrices or `x.permute(*torch.arange(x.ndim "
+                      "- 1, -1, -1))` to reverse the dimensions of a tensor.", UserWarning,
+                      stacklevel=2)
     return permute(x, tuple(reversed(range(x.dim()))))
 
 
@@ -272,8 +300,8 @@ class Narrow(Function):
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.in_shape, ctx.index = x.shape, index
-        return x._view_of(x._data[index])
+        ctx.in_shape, ctx.index = x.shape, index + (Ellipsis,)   # an array even when 0-dim
+        return x._view_of(x._data[ctx.index])
 
     @staticmethod
     def backward(ctx, g):
@@ -293,6 +321,10 @@ def narrow(x, dim, start, length):
     return Narrow.apply(x, index)
 
 
+class Split(Narrow):
+    node_name = "SplitBackward0"
+
+
 def split(x, split_size_or_sections, dim=0):
     d = x._dim(dim)
     size = x.shape[d]
@@ -310,7 +342,7 @@ def split(x, split_size_or_sections, dim=0):
                                f"{sections}")
     out, start = [], 0
     for n in sections:
-        out.append(narrow(x, d, start, n))
+        out.append(Split.apply(x, (slice(None),) * d + (slice(start, start + n),)))
         start += n
     return tuple(out)
 
@@ -322,13 +354,17 @@ def chunk(x, chunks, dim=0):
     return split(x, max(1, -(-size // chunks)), dim)
 
 
-def unbind(x, dim=0):
-    d = x._dim(dim)
-    return tuple(select(x, d, i) for i in range(x.shape[d]))
-
-
 class Select(Narrow):
     node_name = "SelectBackward0"
+
+
+class Unbind(Narrow):
+    node_name = "UnbindBackward0"
+
+
+def unbind(x, dim=0):
+    d = x._dim(dim)
+    return tuple(Unbind.apply(x, (slice(None),) * d + (i,)) for i in range(x.shape[d]))
 
 
 def select(x, dim, index):
@@ -347,7 +383,6 @@ class Cat(Function):
     def forward(ctx, dim, *tensors):
         ctx.dim, ctx.sizes = dim, [t.shape[dim] for t in tensors]
         dev = device_of(*tensors)
-        from .. import _dtype
         dtype = _dtype.result_type(tensors)
         shape = list(tensors[0].shape)
         shape[dim] = sum(ctx.sizes)
@@ -399,7 +434,15 @@ def stack(tensors, dim=0, *, out=None):
                                f"{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at entry "
                                f"{i}")
     d = tensors[0]._dim(dim, tensors[0].dim() + 1)
-    return cat([unsqueeze(t, d) for t in tensors], d, out=out)
+    result = Stack.apply(d, *(unsqueeze(t, d) for t in tensors))
+    if out is not None:
+        from .elementwise import _write_out
+        return _write_out(result, out)
+    return result
+
+
+class Stack(Cat):
+    node_name = "StackBackward0"
 
 
 class Repeat(Function):
@@ -434,13 +477,26 @@ def repeat(x, *repeats):
     return Repeat.apply(x, tuple(repeats))
 
 
-def flip(x, dims):
-    from .index import index_select
-    from .._creation import arange
-    for d in (dims if isinstance(dims, (tuple, list)) else (dims,)):
-        n = x.shape[x._dim(d)]
-        x = index_select(x, d, arange(n - 1, -1, -1, device=x.device))
-    return x
+class Flip(Function):
+    node_name = "FlipBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        out = new(x.shape, x.dtype, x._device)
+        index = tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(x.dim()))
+        lookup("copy", x._device.type)(x._data[index], out._data)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return Flip.apply(g, ctx.dims), None
+
+
+def flip(x, *dims, **kwargs):
+    """``flip(x, (0, 2))``, ``x.flip(0, 2)`` or ``flip(x, dims=(0, 2))``."""
+    dims = _sizes(dims or (kwargs["dims"],))
+    return Flip.apply(x, {x._dim(d) for d in dims})
 
 
 METHODS = {

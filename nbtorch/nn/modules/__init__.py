@@ -10,3 +10,7 @@ from .normalization import GroupNorm, LayerNorm  # noqa: F401
 from .dropout import Dropout, Dropout2d  # noqa: F401
 from .pooling import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d,  # noqa: F401
                       MaxPool1d, MaxPool2d)
+from .activation import LogSoftmax, Softmax  # noqa: F401
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss,  # noqa: F401
+                   L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
+from .conv import Conv1d, Conv2d  # noqa: F401

@@ -125,3 +125,23 @@ class ReLU6(Hardtanh):
 
     def extra_repr(self):
         return _inplace_str(self.inplace, first=True)
+
+
+# --- Softmax / LogSoftmax (softmax/loss helper) ---
+class _SoftmaxBase(Module):
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_SoftmaxBase):
+    def forward(self, input):
+        return F.softmax(input, self.dim, _stacklevel=5)
+
+
+class LogSoftmax(_SoftmaxBase):
+    def forward(self, input):
+        return F.log_softmax(input, self.dim, _stacklevel=5)

@@ -1,0 +1,195 @@
+"""Convolution: the autograd Function over the conv2d kernels (a 1-d convolution runs as a 2-d one
+of height 1), and F.conv1d / F.conv2d with PyTorch's argument rules and error words, checked in
+PyTorch's order before anything is allocated or run."""
+from .._tensor import Tensor
+from ..autograd.function import Function
+from ..kernels.registry import lookup
+from ._util import device_of, new
+from .elementwise import _type_name
+from .matmul import _CPP_NAMES
+
+
+def _as_2d(a):
+    """The array of a 1-d convolution, (N, C, L), as its (N, C, 1, L) view."""
+    return a.reshape(a.shape[:2] + (1,) + a.shape[2:]) if a.ndim == 3 else a
+
+
+def _array(t):
+    return _as_2d(t.contiguous()._data)
+
+
+class Convolution(Function):
+    """out = conv(x, w) + b for 1-d and 2-d convolutions. ``stride``, ``padding`` (top/left) and
+    ``dilation`` are 2-d pairs; ``size``, the output's spatial shape, implies the bottom/right
+    padding. Backward computes only the gradients that are needed."""
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, groups, size):
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
+        ctx.params = stride, padding, dilation, groups
+        ctx.shapes = x.shape, w.shape
+        out = new((x.shape[0], w.shape[0]) + size, x.dtype, x._device)
+        lookup("conv2d_forward", x._device.type)(
+            _array(x), _array(w), None if b is None else b.contiguous()._data, _as_2d(out._data),
+            *ctx.params)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        need, dev = ctx.needs_input_grad, grad._device
+        g = _array(grad)
+        gx = gw = gb = None
+        if need[0]:
+            gx = new(ctx.shapes[0], grad.dtype, dev)
+            lookup("conv2d_backward_input", dev.type)(g, _array(w), _as_2d(gx._data), *ctx.params)
+        if need[1]:
+            gw = new(ctx.shapes[1], grad.dtype, dev)
+            lookup("conv2d_backward_weight", dev.type)(g, _array(x), _as_2d(gw._data), *ctx.params)
+        if need[2]:
+            gb = new((g.shape[1],), grad.dtype, dev)
+            lookup("conv2d_backward_bias", dev.type)(g, gb._data)
+        return gx, gw, gb, None, None, None, None, None
+
+
+# --- argument checks (PyTorch's order and words) ---
+_SIGNATURES = ("(Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, "
+               "tuple of ints padding = 0, tuple of ints dilation = 1, int groups = 1)",
+               "(Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, "
+               "str padding = \"valid\", tuple of ints dilation = 1, int groups = 1)")
+
+
+def _is_ints(v):
+    return (isinstance(v, int) and not isinstance(v, bool)) or (
+        isinstance(v, (tuple, list)) and all(isinstance(i, int) for i in v))
+
+
+def _check_types(name, input, weight, bias, stride, padding, dilation, groups):
+    """PyTorch's argument-parser TypeError for an argument of the wrong type."""
+    ok = (isinstance(input, Tensor) and isinstance(weight, Tensor)
+          and (bias is None or isinstance(bias, Tensor)) and _is_ints(stride)
+          and (_is_ints(padding) or isinstance(padding, str)) and _is_ints(dilation)
+          and isinstance(groups, int))
+    if ok:
+        return
+    got = [type(input).__name__, type(weight).__name__]
+    for key, v, default in (("bias", bias, None), ("stride", stride, 1), ("padding", padding, 0),
+                            ("dilation", dilation, 1), ("groups", groups, 1)):
+        if not (v is default or (type(v) is type(default) and v == default)):
+            got.append(f"{key}={type(v).__name__}")
+    raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                    f"({', '.join(got)}), but expected one of:\n * {_SIGNATURES[0]}\n"
+                    f" * {_SIGNATURES[1]}\n")
+
+
+def _expand(name, value, dims, k):
+    """``value`` as a list of k ints: PyTorch's parser makes an int ``dims`` long, then a
+    one-element list stretches to k; any other length is an error."""
+    values = [value] * dims if isinstance(value, int) else list(value)
+    if len(values) == 1:
+        return values * k
+    if len(values) != k:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {k} values "
+                           f"to match the convolution dimensions, but got {name}={values}")
+    return values
+
+
+def _conv(dims, input, weight, bias, stride, padding, dilation, groups):
+    name = f"conv{dims}d"
+    _check_types(name, input, weight, bias, stride, padding, dilation, groups)
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    unbatched = input.dim() == dims + 1
+    x = input.unsqueeze(0) if unbatched else input
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+        if padding == "same" and any(s != 1 for s in _expand("stride", stride, dims, dims)):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+    if bias is not None and bias.dtype is not x.dtype:
+        raise RuntimeError(f"Input type ({_CPP_NAMES.get(x.dtype.name, x.dtype.name)}) and bias "
+                           f"type ({_CPP_NAMES.get(bias.dtype.name, bias.dtype.name)}) should be "
+                           "the same")
+    ws, xs = list(weight.shape), list(x.shape)
+    if weight.dim() < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if padding == "same" and weight.dim() != x.dim():
+        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional "
+                           f"weight{ws}, but got {x.dim()}-dimensional input of size {xs} instead")
+    k = weight.dim() - 2
+    stride = _expand("stride", stride, dims, k)
+    if not isinstance(padding, str):
+        padding = _expand("padding", padding, dims, k)
+    dilation = _expand("dilation", dilation, dims, k)
+    if not isinstance(padding, str) and any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    if weight.dim() != x.dim():
+        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional "
+                           f"weight {ws}, but got {x.dim()}-dimensional input of size {xs} instead")
+    if ws[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {ws} instead")
+    if ws[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
+                           f"dimension 0, but got weight of size [{ws}] instead")
+    if xs[1] != ws[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {ws}, expected input{xs} to have "
+                           f"{ws[1] * groups} channels, but got {xs[1]} channels instead")
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != ws[0]):
+        raise RuntimeError(f"Given weight of size {ws}, expected bias to be 1-dimensional with "
+                           f"{ws[0]} elements, but got bias of size {list(bias.shape)} instead")
+    extent = [d * (n - 1) + 1 for d, n in zip(dilation, ws[2:])]
+    if padding == "valid":
+        padding = [0] * k
+    if padding == "same":           # PyTorch puts the odd one of the total padding at the end
+        lo = [(e - 1) // 2 for e in extent]
+        hi = [e - 1 - p for e, p in zip(extent, lo)]
+    else:
+        lo = hi = padding
+    padded = [n + a + b for n, a, b in zip(xs[2:], lo, hi)]
+    if any(p < e for p, e in zip(padded, extent)):
+        raise RuntimeError(f"Calculated padded input size per channel: "
+                           f"({' x '.join(map(str, padded))}). Kernel size: "
+                           f"({' x '.join(map(str, extent))}). Kernel size can't be greater than "
+                           "actual input size")
+    if weight.dtype is not x.dtype:
+        if x.dtype.name == "float32":
+            raise RuntimeError(f"Input type ({x.type()}) and weight type ({weight.type()}) should be "
+                               "the same or input should be a MKLDNN tensor and weight is a dense "
+                               "tensor")
+        raise RuntimeError(f"expected scalar type {_type_name(x.dtype)} but found "
+                           f"{_type_name(weight.dtype)}")
+    if not x.dtype.is_floating_point or x.dtype.name == "float16":
+        raise NotImplementedError(f"\"slow_conv2d_cpu\" not implemented for '{_type_name(x.dtype)}'")
+    device_of(x, weight, bias)
+    size = tuple((p - e) // s + 1 for p, e, s in zip(padded, extent, stride))
+    out = Convolution.apply(x, weight, bias, _pair(stride, 1), _pair(lo, 0), _pair(dilation, 1),
+                            groups, size)
+    return out.squeeze(0) if unbatched else out
+
+
+def _pair(values, fill):
+    """A 2-d parameter pair; a 1-d convolution is one of height 1."""
+    return tuple(values) if len(values) == 2 else (fill, values[0])
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-d convolution of input (N, C, L) or (C, L) with weight (O, C/groups, K)."""
+    return _conv(1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-d convolution of input (N, C, H, W) or (C, H, W) with weight (O, C/groups, KH, KW)."""
+    return _conv(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+FUNCTIONS = {"conv1d": conv1d, "conv2d": conv2d}
