@@ -434,3 +434,83 @@ def test_gradcheck_catches_a_wrong_backward():
     assert gradcheck(Wrong.apply, (x,), raise_exception=False) is False
     with pytest.raises(RuntimeError, match="Jacobian mismatch"):
         gradcheck(Wrong.apply, (x,))
+
+
+# in-place writes into views of non-leaves: the base's history becomes CopySlices
+W = np.arange(1.0, 7.0).reshape(3, 2)          # the loss is sum(y * W)
+X = np.arange(1.0, 7.0).reshape(3, 2)
+
+
+def _row_scale(scales):
+    return np.asarray(scales, np.float64).reshape(3, 1)
+
+
+VIEW_WRITES = [
+    ("y[0].mul_(3)", lambda y, x: y[0].mul_(3), 2 * W * _row_scale([3, 1, 1])),
+    ("y[0].fill_(5.)", lambda y, x: y[0].fill_(5.0), 2 * W * _row_scale([0, 1, 1])),
+    ("y.view(-1)[1:3].zero_()", lambda y, x: y.view(-1)[1:3].zero_(),
+     2 * W * np.array([[1, 0], [0, 1], [1, 1]])),
+    ("y.copy_(ones)", lambda y, x: y.copy_(nt.ones(3, 2, dtype=nt.float64)), 0 * W),
+    ("y[1].copy_(ones)", lambda y, x: y[1].copy_(nt.ones(2, dtype=nt.float64)),
+     2 * W * _row_scale([1, 0, 1])),
+    ("y[0] += x[1]", lambda y, x: y.__setitem__(0, y[0] + x[1]),
+     2 * W + np.array([[0, 0], W[0], [0, 0]])),
+    ("y.t()[1].add_(x[:, 0])", lambda y, x: y.t()[1].add_(x[:, 0]),
+     2 * W + np.stack([W[:, 1], np.zeros(3)], 1)),
+]
+
+
+@pytest.mark.parametrize("name,write,expected", VIEW_WRITES, ids=[v[0] for v in VIEW_WRITES])
+def test_inplace_through_views_of_non_leaves(name, write, expected):
+    x = nt.tensor(X, requires_grad=True)
+    y = x * 2
+    write(y, x)
+    assert y.grad_fn.name() in ("CopySlices", "CopyBackwards")
+    (y * nt.tensor(W)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), expected)
+    assert gradcheck(lambda t: _written(write, t), (nt.tensor(X, requires_grad=True),))
+
+
+def _written(write, t):
+    y = t * 2
+    write(y, t)
+    return y
+
+
+def test_write_into_a_view_of_a_plain_tensor_records_the_value():
+    x = nt.tensor(X, requires_grad=True)
+    y = nt.zeros(3, 2, dtype=nt.float64)
+    y[1].copy_(x[0] * x[1])
+    assert y.requires_grad and y.grad_fn.name() == "CopySlices"
+    (y * nt.tensor(W)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[W[1, 0] * X[1, 0], W[1, 1] * X[1, 1]],
+                                                [W[1, 0] * X[0, 0], W[1, 1] * X[0, 1]], [0, 0]])
+
+
+def test_bare_decorators():
+    @nt.no_grad
+    def f(t):
+        return t * 2
+
+    @nt.enable_grad
+    def g(t):
+        return t * 2
+
+    x = nt.ones(1, requires_grad=True)
+    assert not f(x).requires_grad
+    with nt.no_grad():
+        assert g(x).requires_grad
+    assert f.__name__ == "f"
+
+
+def test_grad_of_a_non_leaf_warns():
+    x = nt.ones(2, requires_grad=True)
+    y = x * 2
+    with pytest.warns(UserWarning, match=r"^The \.grad attribute of a Tensor that is not a leaf "
+                                         r"Tensor is being accessed\."):
+        assert y.grad is None
+    y.retain_grad()
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert y.grad is None and x.grad is None

@@ -631,3 +631,23 @@ def test_division_by_zero():
 def test_integer_trunc_division_is_exact():
     a, b = nt.tensor([-7, 7, 16777217, -6]), nt.tensor([2, -2, 1, 3])
     check(nt.div(a, b, rounding_mode="trunc"), np.int64([-3, -3, 16777217, -2]))
+
+
+def test_composites_and_aliases():
+    a, b, c = (sample("positive", (2, 3), np.float64, seed=s) for s in (20, 21, 22))
+    x, y, z = nt.tensor(a), nt.tensor(b), nt.tensor(c)
+    check(nt.lerp(x, y, 0.25), a + 0.25 * (b - a))
+    check(nt.addcmul(x, y, z, value=2), a + 2 * b * c)
+    check(nt.addcdiv(x, y, z, value=0.5), a + 0.5 * b / c)
+    check(nt.square(x), a * a)
+    for alias, ref in (("true_divide", np.divide), ("multiply", np.multiply),
+                       ("subtract", np.subtract), ("divide", np.divide)):
+        check(getattr(nt, alias)(x, y), ref(a, b))
+    check(nt.negative(x), -a)
+    check(nt.absolute(nt.neg(x)), a)
+    check(nt.fix(nt.tensor([-1.5, 2.5])), np.float32([-1, 2]))
+    check(x.greater(y), a > b)
+    check(x.less_equal(y), a <= b)
+    check(x.not_equal(x), np.zeros((2, 3), bool))
+    assert gradcheck(lambda p, q, r: nt.addcdiv(p, q, r, value=0.5),
+                     tuple(t.clone().requires_grad_() for t in (x, y, z)))

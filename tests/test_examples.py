@@ -15,3 +15,12 @@ def _load(name):
 def test_train_mlp_learns_digits_in_two_epochs():
     accuracy = _load("train_mlp").main(["--epochs", "2"])
     assert accuracy > 0.85
+
+
+def test_train_lenet_one_short_epoch_lowers_the_loss(tmp_path):
+    lenet = _load("train_lenet")
+    history = lenet.main(["--epochs", "2", "--save", str(tmp_path / "ckpt.pt")])
+    assert history[1]["train_loss"] < history[0]["train_loss"]
+    assert history[-1]["test_acc"] > 0.5
+    resumed = lenet.main(["--epochs", "1", "--resume", str(tmp_path / "ckpt.pt")])
+    assert [h["epoch"] for h in resumed] == [1, 2, 3]

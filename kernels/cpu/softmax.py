@@ -10,7 +10,8 @@ Launchers (x, out, grad, grad_input: C-contiguous, one float dtype, same shape; 
   log_softmax_forward(x, out, dim)                  out = x - max - log(sum)
   softmax_backward(grad, out, grad_input, dim)      out: the forward's result
   log_softmax_backward(grad, out, grad_input, dim)
-The row helpers (``row_max``, ``row_sum``, ``exp_sum``) are shared with the cross-entropy kernels in loss.py.
+The row helpers (``row_max``, ``row_sum``, ``exp_sum``) are shared with the cross-entropy
+kernels in loss.py.
 """
 import numpy as np
 from numba import njit

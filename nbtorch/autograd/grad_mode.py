@@ -36,11 +36,19 @@ class _GradMode:
         return self.__class__()
 
 
-class no_grad(_GradMode):
+class _BareDecorator:
+    """``@no_grad`` without parentheses decorates the function directly, as in PyTorch."""
+
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        return self if fn is None else self(fn)
+
+
+class no_grad(_BareDecorator, _GradMode):
     mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_BareDecorator, _GradMode):
     mode = True
 
 

@@ -104,23 +104,37 @@ def _conv(dims, input, weight, bias, stride, padding, dilation, groups):
                            f"{name}, but got input of size: {list(input.shape)}")
     unbatched = input.dim() == dims + 1
     x = input.unsqueeze(0) if unbatched else input
+    stride, padding, dilation = _check_params(dims, x, weight, bias, stride, padding, dilation,
+                                              groups)
+    lo, hi, extent = _check_shapes(x, weight, bias, padding, dilation, groups)
+    _check_dtypes(x, weight)
+    device_of(x, weight, bias)
+    size = tuple((n + a + b - e) // s + 1
+                 for n, a, b, e, s in zip(x.shape[2:], lo, hi, extent, stride))
+    out = Convolution.apply(x, weight, bias, _pair(stride, 1), _pair(lo, 0), _pair(dilation, 1),
+                            groups, size)
+    return out.squeeze(0) if unbatched else out
+
+
+def _check_params(dims, x, weight, bias, stride, padding, dilation, groups):
+    """stride, padding (a list, or 'same'/'valid') and dilation as lists of one value per
+    spatial dimension of the weight."""
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
             raise RuntimeError(f"Invalid padding string: '{padding}'")
         if padding == "same" and any(s != 1 for s in _expand("stride", stride, dims, dims)):
             raise RuntimeError("padding='same' is not supported for strided convolutions")
     if bias is not None and bias.dtype is not x.dtype:
-        raise RuntimeError(f"Input type ({_CPP_NAMES.get(x.dtype.name, x.dtype.name)}) and bias "
-                           f"type ({_CPP_NAMES.get(bias.dtype.name, bias.dtype.name)}) should be "
-                           "the same")
-    ws, xs = list(weight.shape), list(x.shape)
+        raise RuntimeError(f"Input type ({_cpp_name(x)}) and bias type ({_cpp_name(bias)}) should "
+                           "be the same")
     if weight.dim() < 3:
         raise RuntimeError("weight should have at least three dimensions")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     if padding == "same" and weight.dim() != x.dim():
-        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional "
-                           f"weight{ws}, but got {x.dim()}-dimensional input of size {xs} instead")
+        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-"
+                           f"dimensional weight{list(weight.shape)}, but got {x.dim()}-dimensional "
+                           f"input of size {list(x.shape)} instead")
     k = weight.dim() - 2
     stride = _expand("stride", stride, dims, k)
     if not isinstance(padding, str):
@@ -132,9 +146,16 @@ def _conv(dims, input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError("non-positive stride is not supported")
     if any(d <= 0 for d in dilation):
         raise RuntimeError("non-positive dilation is not supported")
+    return stride, padding, dilation
+
+
+def _check_shapes(x, weight, bias, padding, dilation, groups):
+    """The top/left and bottom/right padding and the dilated kernel extent, per spatial dim."""
+    ws, xs = list(weight.shape), list(x.shape)
     if weight.dim() != x.dim():
-        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional "
-                           f"weight {ws}, but got {x.dim()}-dimensional input of size {xs} instead")
+        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-"
+                           f"dimensional weight {ws}, but got {x.dim()}-dimensional input of size "
+                           f"{xs} instead")
     if ws[0] < groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
                            f"dimension 0, but got weight of size {ws} instead")
@@ -142,39 +163,41 @@ def _conv(dims, input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
                            f"dimension 0, but got weight of size [{ws}] instead")
     if xs[1] != ws[1] * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {ws}, expected input{xs} to have "
-                           f"{ws[1] * groups} channels, but got {xs[1]} channels instead")
+        raise RuntimeError(f"Given groups={groups}, weight of size {ws}, expected input{xs} to "
+                           f"have {ws[1] * groups} channels, but got {xs[1]} channels instead")
     if bias is not None and (bias.dim() != 1 or bias.shape[0] != ws[0]):
         raise RuntimeError(f"Given weight of size {ws}, expected bias to be 1-dimensional with "
                            f"{ws[0]} elements, but got bias of size {list(bias.shape)} instead")
     extent = [d * (n - 1) + 1 for d, n in zip(dilation, ws[2:])]
-    if padding == "valid":
-        padding = [0] * k
     if padding == "same":           # PyTorch puts the odd one of the total padding at the end
         lo = [(e - 1) // 2 for e in extent]
         hi = [e - 1 - p for e, p in zip(extent, lo)]
     else:
-        lo = hi = padding
+        lo = hi = [0] * len(extent) if padding == "valid" else padding
     padded = [n + a + b for n, a, b in zip(xs[2:], lo, hi)]
     if any(p < e for p, e in zip(padded, extent)):
         raise RuntimeError(f"Calculated padded input size per channel: "
                            f"({' x '.join(map(str, padded))}). Kernel size: "
                            f"({' x '.join(map(str, extent))}). Kernel size can't be greater than "
                            "actual input size")
+    return lo, hi, extent
+
+
+def _check_dtypes(x, weight):
     if weight.dtype is not x.dtype:
         if x.dtype.name == "float32":
-            raise RuntimeError(f"Input type ({x.type()}) and weight type ({weight.type()}) should be "
-                               "the same or input should be a MKLDNN tensor and weight is a dense "
-                               "tensor")
+            raise RuntimeError(f"Input type ({x.type()}) and weight type ({weight.type()}) should "
+                               "be the same or input should be a MKLDNN tensor and weight is a "
+                               "dense tensor")
         raise RuntimeError(f"expected scalar type {_type_name(x.dtype)} but found "
                            f"{_type_name(weight.dtype)}")
-    if not x.dtype.is_floating_point or x.dtype.name == "float16":
-        raise NotImplementedError(f"\"slow_conv2d_cpu\" not implemented for '{_type_name(x.dtype)}'")
-    device_of(x, weight, bias)
-    size = tuple((p - e) // s + 1 for p, e, s in zip(padded, extent, stride))
-    out = Convolution.apply(x, weight, bias, _pair(stride, 1), _pair(lo, 0), _pair(dilation, 1),
-                            groups, size)
-    return out.squeeze(0) if unbatched else out
+    if x.dtype.name not in ("float32", "float64"):
+        raise NotImplementedError(f"\"slow_conv2d_cpu\" not implemented for "
+                                  f"'{_type_name(x.dtype)}'")
+
+
+def _cpp_name(t):
+    return _CPP_NAMES.get(t.dtype.name, t.dtype.name)
 
 
 def _pair(values, fill):
