@@ -24,3 +24,9 @@ def test_train_lenet_one_short_epoch_lowers_the_loss(tmp_path):
     assert history[-1]["test_acc"] > 0.5
     resumed = lenet.main(["--epochs", "1", "--resume", str(tmp_path / "ckpt.pt")])
     assert [h["epoch"] for h in resumed] == [1, 2, 3]
+
+
+def test_resnet_learns_digits_in_one_epoch(monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    history = _load("resnet").main(["--epochs", "1"])
+    assert history[-1]["test_acc"] > 0.5
