@@ -2,12 +2,10 @@
 nbtorch/ops; the methods here only route to them."""
 import numbers
 
-import numpy as np
 
 from . import _dtype
 from ._device import CPU, as_device
 from ._size import Size
-from .autograd.grad_mode import _state
 
 
 _LEAF_ONLY = "you can only change requires_grad flags of leaf variables."
@@ -279,7 +277,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __repr__(self, *, tensor_contents=None):
@@ -395,6 +393,21 @@ class Tensor:
         from ._creation import tensor
         return tensor(data, dtype=dtype or self.dtype, device=device or self._device,
                       requires_grad=requires_grad)
+
+
+def _zero_grads(params, set_to_none=True):
+    """Reset the ``.grad`` of each tensor: to None, or detached and zeroed in place."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            if p.grad.grad_fn is not None:
+                p.grad.detach_()
+            else:
+                p.grad.requires_grad_(False)
+            p.grad.zero_()
 
 
 def _install_methods():

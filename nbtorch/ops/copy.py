@@ -81,7 +81,6 @@ def copy_(dst, src):
 
 
 def _copied_like(dst, src):
-    from .shape import expand
     src = to(src, dtype=dst.dtype, device=dst.device)
     return src.expand(dst.shape) if src.shape != dst.shape else src
 

@@ -40,46 +40,35 @@ def _scaled(g, s):
 
 
 # --- Functions ---
-class Mm(Function):
+class _MatProduct(Function):
+    """mm (2-D) and bmm (3-D): out = a @ b through BLAS, transposed views passed as flags."""
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
+                              b if ctx.needs_input_grad[0] else None)
+        out = new(a.shape[:-1] + b.shape[-1:], a.dtype, a._device)
+        (da, ta), (db, tb) = _mat(a), _mat(b)
+        ctx.transposed = ta, tb
+        lookup(cls.op, a._device.type)(da, db, out._data, ta, tb)
+        return out
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.saved_tensors
+        ta, tb = ctx.transposed
+        return (_like(cls.apply, g, b.mT, ta) if ctx.needs_input_grad[0] else None,
+                _like(cls.apply, a.mT, g, tb) if ctx.needs_input_grad[1] else None)
+
+
+class Mm(_MatProduct):
     node_name = "MmBackward0"
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
-                              b if ctx.needs_input_grad[0] else None)
-        out = new((a.shape[0], b.shape[1]), a.dtype, a._device)
-        (da, ta), (db, tb) = _mat(a), _mat(b)
-        ctx.transposed = ta, tb
-        lookup("mm_forward", a._device.type)(da, db, out._data, ta, tb)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        ta, tb = ctx.transposed
-        return (_like(Mm.apply, g, b.mT, ta) if ctx.needs_input_grad[0] else None,
-                _like(Mm.apply, a.mT, g, tb) if ctx.needs_input_grad[1] else None)
+    op = "mm_forward"
 
 
-class Bmm(Function):
+class Bmm(_MatProduct):
     node_name = "BmmBackward0"
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
-                              b if ctx.needs_input_grad[0] else None)
-        out = new((a.shape[0], a.shape[1], b.shape[2]), a.dtype, a._device)
-        (da, ta), (db, tb) = _mat(a), _mat(b)
-        ctx.transposed = ta, tb
-        lookup("bmm_forward", a._device.type)(da, db, out._data, ta, tb)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        ta, tb = ctx.transposed
-        return (_like(Bmm.apply, g, b.mT, ta) if ctx.needs_input_grad[0] else None,
-                _like(Bmm.apply, a.mT, g, tb) if ctx.needs_input_grad[1] else None)
+    op = "bmm_forward"
 
 
 class Addmm(Function):

@@ -4,7 +4,6 @@ import math
 import numpy as np
 
 from .. import _dtype
-from .._tensor import Tensor
 from ..autograd.function import Function
 from ..kernels.registry import lookup
 from ._util import device_of, new, broadcast_shapes
@@ -159,7 +158,6 @@ def t(x):
 
 
 def t_(x):
-    from .elementwise import inplace
     if x.dim() > 2:
         raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {x.dim()}D")
     data = x._data.T.copy() if x._device.type == "cpu" else None

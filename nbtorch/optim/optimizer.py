@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from .._creation import tensor
 from .._dtype import get_default_dtype
-from .._tensor import Tensor
+from .._tensor import Tensor, _zero_grads
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..kernels.registry import lookup
 
@@ -76,18 +76,7 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none=True):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        _zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         raise NotImplementedError

@@ -1,6 +1,5 @@
 """Conv1d and Conv2d: PyTorch's constructor checks, parameters, default initialisation and repr,
 over F.conv1d / F.conv2d."""
-import math
 
 from ... import _creation
 from .. import functional as F, init
@@ -57,13 +56,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """PyTorch's default: kaiming_uniform_(a=sqrt(5)) weights, U(-1/sqrt(fan_in), ..) bias."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._reset_weight_and_bias(self.weight, self.bias)
 
     def _conv_forward(self, input, weight, bias):
         return type(self)._conv(input, weight, bias, self.stride, self.padding, self.dilation,
