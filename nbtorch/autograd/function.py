@@ -159,6 +159,7 @@ class Function:
         ctx = Context()
         needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         ctx.needs_input_grad = needs
+        common_device(args, Tensor)
         prev = _state.enabled
         _state.enabled = False
         try:
@@ -183,6 +184,22 @@ class Function:
                 o._output_nr = i
                 o._requires_grad = True
         return outputs
+
+
+def common_device(args, Tensor):
+    """The one device of the tensor arguments of an op, with PyTorch's error when they differ. As
+    in PyTorch, a 0-dim CPU tensor may join tensors of another device (the op copies it there)."""
+    dev = scalar_dev = None
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._device.type == "cpu" and not a._data.ndim:
+                scalar_dev = scalar_dev or a._device
+            elif dev is None:
+                dev = a._device
+            elif a._device != dev:
+                raise RuntimeError("Expected all tensors to be on the same device, but found at "
+                                   f"least two devices, {dev} and {a._device}!")
+    return dev or scalar_dev
 
 
 def _edge(t):

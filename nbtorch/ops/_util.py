@@ -4,20 +4,13 @@ import numpy as np
 from .. import _dtype
 from .._storage import empty as alloc, from_host
 from .._tensor import Tensor
+from ..autograd.function import common_device
 from ..kernels.registry import lookup
 
 
 def device_of(*operands):
-    """The one device of the tensor operands, with PyTorch's error when they differ."""
-    dev = None
-    for o in operands:
-        if isinstance(o, Tensor):
-            if dev is None:
-                dev = o._device
-            elif o._device != dev and o._data.ndim:
-                raise RuntimeError("Expected all tensors to be on the same device, but found at "
-                                   f"least two devices, {dev} and {o._device}!")
-    return dev
+    """The one device of the tensor operands (PyTorch's error when they differ)."""
+    return common_device(operands, Tensor)
 
 
 def broadcast_shapes(*shapes):
@@ -38,6 +31,8 @@ def broadcast_shapes(*shapes):
 def operand(x, dtype, device):
     """``x`` (Tensor or Python number) as an array of ``dtype`` on ``device``."""
     if isinstance(x, Tensor):
+        if x._device != device:                     # a 0-dim CPU tensor joining another device
+            return from_host(x._data.astype(dtype.np), device)
         if x._data.dtype == dtype.np:
             return x._data
         out = alloc(x._data.shape, dtype.np, device)

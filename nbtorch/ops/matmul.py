@@ -19,8 +19,8 @@ def _mat(t):
     BLAS reads a transposed view in place, anything else strided is copied first."""
     if t.is_contiguous():
         return t._data, False
-    d = t._data.T if t.dim() == 2 else t._data.swapaxes(-1, -2)
-    if d.flags["C_CONTIGUOUS"]:
+    d = t._data.swapaxes(-1, -2)
+    if d.flags.c_contiguous:
         return d, True
     return t.contiguous()._data, False
 

@@ -192,7 +192,9 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
-        return x._view_of(np.broadcast_to(x._data, shape))
+        data = x._data
+        return x._view_of(np.broadcast_to(data, shape) if x._device.type == "cpu" else
+                          data.broadcast_to(shape))
 
     @staticmethod
     def backward(ctx, g):
