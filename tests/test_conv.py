@@ -155,7 +155,7 @@ def test_threaded_batch(case, path, monkeypatch):
         return out, gx, gw
     serial = run()
     monkeypatch.setattr(K, "PARALLEL_MACS", 0)
-    monkeypatch.setattr(K.numba, "get_num_threads", lambda: 3)   # ranges 0..2, 2..4, 4..7
+    monkeypatch.setattr(K._threads.numba, "get_num_threads", lambda: 3)   # 3 threads, 6 chunks
     for got, expect in zip(run(), serial):
         np.testing.assert_allclose(got, expect, rtol=1e-5, atol=1e-5)
 

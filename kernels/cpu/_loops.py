@@ -4,7 +4,12 @@ own cached machine code while the looping is written once.
 
 Broadcasting: every operand is a flat contiguous array of its own (smaller) shape, with element
 strides ``st[k, d]`` into it for each output dimension ``d`` (0 where it is broadcast). The output is
-flat and contiguous. The innermost dimension runs as a plain loop that LLVM vectorizes.
+flat and contiguous. The innermost dimension runs as a plain loop that LLVM vectorizes: offsets are
+passed through ``max(., 0)``, which tells LLVM they are not negative, so that it drops Numba's
+negative-index test from the loop (without it the loops stay scalar: measured 10x slower).
+
+Numba's cache does not see edits of this file from the kernels that inline it: after changing it,
+delete kernels/cpu/__pycache__/elementwise.*.
 """
 import numpy as np
 from numba import njit
@@ -43,8 +48,9 @@ def binary_loop(fn, a, b, st, out, shape):
     idx = np.zeros(nd, np.int64)
     off = np.zeros(2, np.int64)
     for o in range(0, out.size, inner):
-        ia = off[0]
-        ib = off[1]
+        o = max(o, 0)
+        ia = max(off[0], 0)
+        ib = max(off[1], 0)
         if sa == 1 and sb == 1:
             for k in range(inner):
                 out[o + k] = fn(a[ia + k], b[ib + k])
@@ -58,7 +64,7 @@ def binary_loop(fn, a, b, st, out, shape):
                 out[o + k] = fn(av, b[ib + k])
         else:
             for k in range(inner):
-                out[o + k] = fn(a[ia + k * sa], b[ib + k * sb])
+                out[o + k] = fn(a[ia + k * max(sa, 0)], b[ib + k * max(sb, 0)])
         advance(idx, off, st, shape)
 
 
@@ -73,10 +79,12 @@ def ternary_loop(fn, a, b, c, st, out, shape):
     sc = st[2, nd - 1]
     idx = np.zeros(nd, np.int64)
     off = np.zeros(3, np.int64)
+    sa, sb, sc = max(sa, 0), max(sb, 0), max(sc, 0)
     for o in range(0, out.size, inner):
-        ia = off[0]
-        ib = off[1]
-        ic = off[2]
+        o = max(o, 0)
+        ia = max(off[0], 0)
+        ib = max(off[1], 0)
+        ic = max(off[2], 0)
         for k in range(inner):
             out[o + k] = fn(a[ia + k * sa], b[ib + k * sb], c[ic + k * sc])
         advance(idx, off, st, shape)
@@ -95,7 +103,8 @@ def sum_to(src, st, out, shape):
     idx = np.zeros(nd, np.int64)
     off = np.zeros(1, np.int64)
     for o in range(0, src.size, inner):
-        io = off[0]
+        o = max(o, 0)
+        io = max(off[0], 0)
         if s == 0:
             acc = out[io]
             for k in range(inner):
@@ -103,5 +112,5 @@ def sum_to(src, st, out, shape):
             out[io] = acc
         else:
             for k in range(inner):
-                out[io + k * s] += src[o + k]
+                out[io + k * max(s, 0)] += src[o + k]
         advance(idx, off, st, shape)

@@ -14,19 +14,17 @@ strides a tap is a loop over rows. Two paths, picked by ``choose_path``:
 - im2col: the taps unfold the input into a (Cg*KH*KW, wide plane) matrix and the work is one BLAS
   product (many channels: 6->16, 64->64 3x3).
 A pass is a serial kernel over a range of samples that releases the GIL; above ``PARALLEL_MACS``
-multiply-adds the batch is split into one range per thread, each with its own workspace. Threads
-rather than ``prange``: a parallel=True wrapper recompiles everything it calls (~10 s per dtype).
+multiply-adds per thread the batch is split into one range per thread (_threads.py), each with its
+own workspace.
 """
-import os
-from concurrent.futures import ThreadPoolExecutor
-
-import numba
 import numpy as np
 from numba import njit
 
 from ..registry import register
+from . import _threads
+from ._blas import gemm
 
-PARALLEL_MACS = 1 << 21          # below this much work, threads cost more than they save
+PARALLEL_MACS = 1 << 21          # per thread: below this, threads cost more than they save
 DIRECT_MAX_COUT = 6              # direct path up to this many output channels per group: measured,
                                  # direct wins 1->6 5x5 by ~10%, im2col wins 3->8 3x3 by ~10%
 
@@ -148,9 +146,9 @@ def _from_wide(yg, wide, b):
 # (N, G, Cg, H, W), w = weight or grad_weight (G, Og, Cg, KH, KW), b (G, Og) or (G, 0) for no bias.
 # Workspace: xpad (Cg, Hp, Wp) when padding is needed; the output planes in their wide form
 # (Og, OH, Wy) (Wy = the padded input's row length at stride 1, else OW); for im2col, cols
-# (Cg*KH*KW, OH*Wy) and tmp (Og, Cg*KH*KW); unused ones are empty.
+# (Cg*KH*KW, OH*Wy); unused ones are empty.
 @njit(cache=True, nogil=True)
-def _forward(y, x, w, b, xpad, wide, cols, tmp, p, direct, lo, hi):
+def _forward(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
     """y = conv(x, w) + b."""
     G, Og, Cg, KH, KW = w.shape
     OH, OW = y.shape[3], y.shape[4]
@@ -165,12 +163,13 @@ def _forward(y, x, w, b, xpad, wide, cols, tmp, p, direct, lo, hi):
             else:
                 _taps(COPY, w[g, 0], xs, cols.reshape((Cg, KH, KW) + wide.shape[1:]), OH, OW, p,
                       False)
-                np.dot(w.reshape((G, Og, -1))[g], cols, wide.reshape((Og, -1)))
+                gemm(w.reshape((G, Og, -1))[g], cols, wide.reshape((Og, -1)), False, False, 1.0,
+                     0.0)
             _from_wide(y[n, g], wide, b[g])
 
 
 @njit(cache=True, nogil=True)
-def _backward_input(y, x, w, b, xpad, wide, cols, tmp, p, direct, lo, hi):
+def _backward_input(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
     """x = the input gradient for grad_out y."""
     G, Og, Cg, KH, KW = w.shape
     OH, OW = y.shape[3], y.shape[4]
@@ -184,7 +183,8 @@ def _backward_input(y, x, w, b, xpad, wide, cols, tmp, p, direct, lo, hi):
                     _taps(SCATTER, w[g, o], xs, wide[o].reshape((1, 1, 1) + wide.shape[1:]), OH,
                           OW, p, True)
             else:
-                np.dot(w.reshape((G, Og, -1))[g].T, wide.reshape((Og, -1)), cols)
+                gemm(w.reshape((G, Og, -1))[g], wide.reshape((Og, -1)), cols, True, False, 1.0,
+                     0.0)
                 _taps(ADD, w[g, 0], xs, cols.reshape((Cg, KH, KW) + wide.shape[1:]), OH, OW, p,
                       False)
             if xpad.size:
@@ -192,7 +192,7 @@ def _backward_input(y, x, w, b, xpad, wide, cols, tmp, p, direct, lo, hi):
 
 
 @njit(cache=True, nogil=True)
-def _backward_weight(y, x, w, b, xpad, wide, cols, tmp, p, direct, lo, hi):
+def _backward_weight(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
     """w += the weight gradient for grad_out y and input x."""
     G, Og, Cg, KH, KW = w.shape
     OH, OW = y.shape[3], y.shape[4]
@@ -207,11 +207,8 @@ def _backward_weight(y, x, w, b, xpad, wide, cols, tmp, p, direct, lo, hi):
             else:
                 _taps(COPY, w[g, 0], xs, cols.reshape((Cg, KH, KW) + wide.shape[1:]), OH, OW, p,
                       False)
-                np.dot(wide.reshape((Og, -1)), cols.T, tmp)
-                wg = w.reshape((G, Og, -1))[g]
-                for o in range(Og):
-                    for i in range(tmp.shape[1]):
-                        wg[o, i] += tmp[o, i]
+                gemm(wide.reshape((Og, -1)), cols, w.reshape((G, Og, -1))[g], False, True, 1.0,
+                     1.0)
 
 
 @njit(cache=True)
@@ -236,10 +233,6 @@ def choose_path(cout_per_group, stride):
     return "direct" if few or cout_per_group == 1 else "im2col"
 
 
-_POOL = []                       # the worker threads, made on first use
-os.register_at_fork(after_in_child=_POOL.clear)    # a forked child has none of them
-
-
 def _run(step, y, x, w, b, stride, padding, dilation, groups):
     """Run pass ``step`` on y (N, O, OH, OW), x (N, C, H, W), w (O, Cg, KH, KW): grouped views, the
     path, and above PARALLEL_MACS one range of samples per thread, each with its own workspace
@@ -252,7 +245,7 @@ def _run(step, y, x, w, b, stride, padding, dilation, groups):
     p = tuple(int(v) for v in (sh, sw, ph, pw, dh, dw))
     direct = choose_path(Og, stride) == "direct"
     macs = N * O * OH * OW * Cg * KH * KW
-    threads = max(1, min(N, numba.get_num_threads())) if macs >= PARALLEL_MACS else 1
+    threads = _threads.threads_for(macs, PARALLEL_MACS, N)
     # the input extent the taps reach, and whether it needs a zero-padded copy
     Hp, Wp = (OH - 1) * sh + (KH - 1) * dh + 1, (OW - 1) * sw + (KW - 1) * dw + 1
     padded = ph > 0 or pw > 0 or Hp > H or Wp > W
@@ -266,7 +259,6 @@ def _run(step, y, x, w, b, stride, padding, dilation, groups):
     xpad = space(padded, Cg, Hp, Wp)
     wide = space(True, Og, OH, wy)
     cols = space(not direct, k, OH * wy)        # zeros: its last columns are never written
-    tmp = space(weight and not direct, Og, k)
     xg = x.reshape(N, G, Cg, H, W)
     wg = w.reshape(G, Og, Cg, KH, KW)
     yg = y.reshape(N, G, Og, OH, OW)
@@ -274,15 +266,11 @@ def _run(step, y, x, w, b, stride, padding, dilation, groups):
     if threads == 1:
         if weight:
             wg[...] = 0
-        step(yg, xg, wg, bg, xpad[0], wide[0], cols[0], tmp[0], p, direct, 0, N)
+        step(yg, xg, wg, bg, xpad[0], wide[0], cols[0], p, direct, 0, N)
         return
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(numba.get_num_threads(), thread_name_prefix="nbtorch-conv"))
     ws = np.zeros((threads,) + wg.shape, x.dtype) if weight else [wg] * threads
-    jobs = [_POOL[0].submit(step, yg, xg, ws[t], bg, xpad[t], wide[t], cols[t], tmp[t], p, direct,
-                            t * N // threads, (t + 1) * N // threads) for t in range(threads)]
-    for job in jobs:
-        job.result()
+    _threads.split(lambda t, lo, hi: step(yg, xg, ws[t], bg, xpad[t], wide[t], cols[t], p,
+                                          direct, lo, hi), N, threads)
     if weight:
         np.sum(ws, axis=0, out=wg)
 

@@ -13,13 +13,15 @@ from . import _math
 from ._loops import binary_loop, sum_to, ternary_loop, unary_loop
 
 
+_UNIT = {k: np.ones((k, 1), np.int64) for k in (1, 2, 3)}    # strides of same-shape operands
+
+
 def _layout(shape, operands):
     """Flat contiguous operands, their broadcast strides (operand x dim) and the coalesced shape:
     size-1 dims dropped, neighbouring dims merged where every operand steps through them as one."""
     if all(op.shape == shape and op.flags.c_contiguous for op in operands):
-        n = max(1, int(np.prod(shape)))
-        return ([op.reshape(-1) for op in operands], np.ones((len(operands), 1), np.int64),
-                np.array([n], np.int64))
+        return ([op.reshape(-1) for op in operands], _UNIT[len(operands)],
+                np.array([max(1, math.prod(shape))], np.int64))
     flats, strides = [], []
     nd = len(shape)
     for op in operands:

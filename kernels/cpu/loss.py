@@ -25,8 +25,10 @@ import numpy as np
 from numba import njit
 
 from ..registry import register
-from . import _math
+from . import _math, _threads
 from .softmax import LANES, exp_sum, row_max, row_sum
+
+_PARALLEL_MIN = 1 << 16         # elements per thread from which the rows are split
 
 _NONE, _MEAN, _SUM = 0, 1, 2
 _REDUCTIONS = {"none": _NONE, "mean": _MEAN, "sum": _SUM}
@@ -77,47 +79,59 @@ def _row_grad(g, reduction, r, count):
     return g[0]
 
 
-# --- cross-entropy, class indices ---
-@njit(cache=True)
-def ce_fwd_k(x, t, w, out, ignore, eps, reduction, scratch):
-    rows, C = x.shape
+# --- cross-entropy, class indices: row kernels over rows [lo, hi), split over the threads ---
+@njit(cache=True, nogil=True)
+def ce_fwd_k(x, t, w, losses, ignore, eps, scratch, lo, hi):
+    """losses[r] = the loss of row r (0 where ignored), in float64."""
+    C = x.shape[1]
     w_all = w.sum()
-    total = 0.0
-    for r in range(rows):
+    for r in range(lo, hi):
         k = t[r]
         if k == ignore:
-            if reduction == _NONE:
-                out[r] = 0
+            losses[r] = 0
             continue
         xr = x[r]
         m, ls = _log_sum_exp(xr, scratch)
         loss = -(1.0 - eps) * w[k] * ((xr[k] - m) - ls)
         if eps > 0:
             loss -= eps / C * (row_sum(_weighted_shift, xr, w, m, scratch[:LANES]) - w_all * ls)
-        if reduction == _NONE:
-            out[r] = loss
-        total += loss
-    _finish(out, total, _weight_total(t, w, ignore), reduction)
+        losses[r] = loss
 
 
 @njit(cache=True)
-def ce_bwd_k(g, x, t, w, gx, ignore, eps, reduction, scratch):
-    rows, C = x.shape
+def ce_total(losses, t, w, out, ignore, reduction):
+    """out = the losses (reduction "none") or their total / mean, summed in row order."""
+    if reduction == _NONE:
+        for r in range(losses.size):
+            out[r] = losses[r]
+        return
+    total = 0.0
+    for r in range(losses.size):
+        total += losses[r]
+    _finish(out, total, _weight_total(t, w, ignore), reduction)
+
+
+@njit(cache=True, nogil=True)
+def ce_bwd_k(g, x, t, w, gx, ignore, eps, reduction, scratch, lo, hi):
+    """Each row's gradient p * (its weights) - (the smoothed one-hot target) from one exp pass:
+    exp(x - max) is stored in the gradient row, then scaled by 1 / its sum."""
+    C = x.shape[1]
     w_all = w.sum()
     count = _weight_total(t, w, ignore) if reduction == _MEAN else 1.0
-    for r in range(rows):
+    one = x.dtype.type(1)
+    for r in range(lo, hi):
         k = t[r]
         gxr = gx[r]
         if k == ignore:
             gxr[:] = 0
             continue
         xr = x[r]
-        m, ls = _log_sum_exp(xr, scratch)
+        total = exp_sum(xr, row_max(xr), gxr, scratch[:LANES])
         gr = _row_grad(g, reduction, r, count)
-        a = gr * ((1.0 - eps) * w[k] + eps / C * w_all)     # times p[c]
-        b = gr * eps / C                                    # times -w[c]
+        a = x.dtype.type(gr * ((1.0 - eps) * w[k] + eps / C * w_all)) * (one / total)
+        b = x.dtype.type(gr * eps / C)
         for c in range(C):
-            gxr[c] = a * _math.exp((xr[c] - m) - ls) - b * w[c]
+            gxr[c] = a * gxr[c] - b * w[c]
         gxr[k] -= gr * (1.0 - eps) * w[k]
 
 
@@ -220,20 +234,30 @@ def _scratch(x, C):
     return np.empty(LANES + C, x.dtype)
 
 
+def _split_rows(kernel, rows, *args):
+    """kernel(*args, scratch, lo, hi) over the rows (N * inner, C), split over the threads."""
+    n, C = rows.shape
+    threads = _threads.threads_for(rows.size, _PARALLEL_MIN, n)
+    scratch = np.empty((threads, LANES + C), rows.dtype)
+    _threads.split(lambda t, lo, hi: kernel(*args, scratch[t], lo, hi), n, threads)
+
+
 @register("cross_entropy_forward", "cpu")
 def cross_entropy_forward(x, target, weight, out, ignore_index, label_smoothing, reduction):
     C = weight.shape[0]
-    ce_fwd_k(_rows(x, C), target.reshape(-1), weight, out.reshape(-1), ignore_index,
-             float(label_smoothing), _REDUCTIONS[reduction], _scratch(x, C))
+    rows, t = _rows(x, C), target.reshape(-1)
+    losses = np.empty(rows.shape[0])
+    _split_rows(ce_fwd_k, rows, rows, t, weight, losses, ignore_index, float(label_smoothing))
+    ce_total(losses, t, weight, out.reshape(-1), ignore_index, _REDUCTIONS[reduction])
 
 
 @register("cross_entropy_backward", "cpu")
 def cross_entropy_backward(grad, x, target, weight, grad_input, ignore_index, label_smoothing,
                            reduction):
     C = weight.shape[0]
-    gx = _grad_rows(grad_input, C)
-    ce_bwd_k(grad.reshape(-1), _rows(x, C), target.reshape(-1), weight, gx, ignore_index,
-             float(label_smoothing), _REDUCTIONS[reduction], _scratch(x, C))
+    gx, rows = _grad_rows(grad_input, C), _rows(x, C)
+    _split_rows(ce_bwd_k, rows, grad.reshape(-1), rows, target.reshape(-1), weight, gx,
+                ignore_index, float(label_smoothing), _REDUCTIONS[reduction])
     _store_rows(gx, grad_input, C)
 
 

@@ -6,8 +6,7 @@ Every pooling op reduces windows. Along each dim a window table ``(lo, taps, div
 output ``o`` reads the ``taps[o]`` inputs ``lo[o] + t * dilation`` (already clipped to the input)
 and that an average divides by ``div_rows[oh] * div_cols[ow]``. The tables come from kernel, stride,
 padding and dilation, or from the size ratio for adaptive pooling, so one max kernel and one
-average kernel (with their backwards) serve both kinds. The plane bodies are written once; each
-kernel runs them as a prange over planes when the input is big, serially otherwise.
+average kernel (with their backwards) serve both kinds.
 
 Launchers (arrays C-contiguous, one float dtype; ``indices`` int64; outputs preallocated; int
 pairs are (H, W) tuples; ``divisor_override`` is None or a nonzero int):
@@ -21,15 +20,25 @@ pairs are (H, W) tuples; ``divisor_override`` is None or a nonzero int):
 ``indices`` holds PyTorch's flat position h * W + w of each maximum inside its plane (the first
 maximum; a NaN wins), or -1 for a window that covers no input element (possible only with dilation;
 PyTorch returns a position outside the plane there; backward skips it).
+
+A row of outputs is done tap by tap: for each input row its windows read, every tap of the
+"interior" columns (whose whole window lies inside the input, ``_interior``) runs as one
+vectorized loop over the row (``_run``); the border columns walk their clipped windows from the
+tables. Each output still meets its taps in PyTorch's order, row by row, left to right. The
+2x2 windows at stride 2 (LeNet's, VGG's) have straight-line kernels of their own (``_max2``,
+``_avg2``, ``_avg2_grad``). Every kernel works on a range of planes; the planes are split over the
+threads (_threads.py) when there are enough elements.
 """
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..registry import register
+from . import _threads
 
-_PARALLEL_MIN = 1 << 15     # input elements from which the planes run in parallel
+_PARALLEL_MIN = 1 << 17     # input elements per thread from which the planes are split
+MAX, ADD, SPREAD = (np.int64(i) for i in range(3))      # what a run does (see _run)
 
 
 # --- window tables -----------------------------------------------------------------------------
@@ -69,120 +78,153 @@ def adaptive_windows(size, n_out):
     return lo, taps, div
 
 
-# --- plane bodies ------------------------------------------------------------------------------
+# --- the loops -------------------------------------------------------------------------------
 
 @njit(cache=True, inline="always")
-def _max_plane(p, x, out, idx, rows, cols, dh, dw):
-    """PyTorch's rule: start from the window's first tap, take any greater value or a NaN."""
+def _run(mode, xr, c0, s, o, ix, o0, n, pos):
+    """Outputs o[o0 + i], i < n, meet inputs xr[c0 + i * s]. MAX: PyTorch's max rule (a greater
+    value or a NaN replaces), ix keeping the position pos + column; ADD: o += x; SPREAD: x += o.
+    c0, o0 >= 0 and s >= 1 already: saying so lets LLVM drop numba's negative-index test, and the
+    loops vectorize."""
+    c0, s, o0 = max(c0, 0), max(s, 1), max(o0, 0)
+    if mode == MAX:
+        for i in range(n):
+            v, m = xr[c0 + i * s], o[o0 + i]
+            take = (v > m) | (v != v)
+            o[o0 + i] = v if take else m
+            ix[o0 + i] = pos + c0 + i * s if take else ix[o0 + i]
+    elif mode == ADD:
+        for i in range(n):
+            o[o0 + i] += xr[c0 + i * s]
+    else:
+        for i in range(n):
+            xr[c0 + i * s] += o[o0 + i]
+
+
+@njit(cache=True, inline="always")
+def _row(mode, xr, o, ix, ws, nw, dw, win, pos):
+    """Every tap of one input row for one row of outputs: the interior columns as runs, the
+    others one by one along their clipped windows."""
+    kw, sw, pw, c0, c1 = win
+    for t in range(kw):
+        _run(mode, xr, c0 * sw + t * dw - pw, sw, o, ix, c0, c1 - c0, pos)
+    for ow in range(o.size):
+        if c0 <= ow < c1:
+            continue
+        for t in range(nw[ow]):
+            _run(mode, xr, ws[ow] + t * dw, 1, o, ix, ow, 1, pos)
+
+
+@njit(cache=True, nogil=True)
+def _max(x, out, idx, rows, cols, dh, dw, win, lo, hi):
     hs, nh, _ = rows
     ws, nw, _ = cols
-    width = x.shape[2]
-    for oh in range(out.shape[1]):
-        for ow in range(out.shape[2]):
-            if nh[oh] == 0 or nw[ow] == 0:
-                out[p, oh, ow] = -np.inf
-                idx[p, oh, ow] = -1
-                continue
-            h = hs[oh]
-            m = x[p, h, ws[ow]]
-            best = h * width + ws[ow]
-            for _ in range(nh[oh]):
-                w = ws[ow]
-                for _ in range(nw[ow]):
-                    v = x[p, h, w]
-                    if v > m or v != v:
-                        m = v
-                        best = h * width + w
-                    w += dw
-                h += dh
-            out[p, oh, ow] = m
-            idx[p, oh, ow] = best
+    W = x.shape[2]
+    for p in range(lo, hi):
+        for oh in range(out.shape[1]):
+            o, ix = out[p, oh], idx[p, oh]
+            for ow in range(o.size):
+                o[ow] = -np.inf
+                ix[ow] = hs[oh] * W + ws[ow] if nh[oh] > 0 and nw[ow] > 0 else -1
+            for t in range(nh[oh]):
+                h = hs[oh] + t * dh
+                _row(MAX, x[p, h], o, ix, ws, nw, dw, win, h * W)
 
 
-@njit(cache=True, inline="always")
-def _scatter_plane(p, grad, idx, grad_input):
-    """grad_input[p] = 0, then each output's gradient added at its argmax (flat planes)."""
-    grad_input[p] = 0
-    for i in range(grad.shape[1]):
-        j = idx[p, i]
-        if j >= 0:
-            grad_input[p, j] += grad[p, i]
-
-
-@njit(cache=True, inline="always")
-def _avg_plane(p, x, out, rows, cols):
+@njit(cache=True, nogil=True)
+def _avg(x, out, rows, cols, win, lo, hi):
     hs, nh, div_h = rows
     ws, nw, div_w = cols
-    for oh in range(out.shape[1]):
-        for ow in range(out.shape[2]):
-            s = 0.0
+    for p in range(lo, hi):
+        for oh in range(out.shape[1]):
+            o = out[p, oh]
+            o[:] = 0
             for h in range(hs[oh], hs[oh] + nh[oh]):
-                for w in range(ws[ow], ws[ow] + nw[ow]):
-                    s += x[p, h, w]
-            out[p, oh, ow] = s / (div_h[oh] * div_w[ow])
+                _row(ADD, x[p, h], o, o, ws, nw, 1, win, 0)
+            for ow in range(o.size):
+                o[ow] /= div_h[oh] * div_w[ow]
 
 
-@njit(cache=True, inline="always")
-def _avg_grad_plane(p, grad, grad_input, rows, cols):
+@njit(cache=True, nogil=True)
+def _avg_grad(grad, grad_input, rows, cols, win, scaled, lo, hi):
+    """scaled: scratch for one row of gradients divided by their windows' sizes."""
     hs, nh, div_h = rows
     ws, nw, div_w = cols
-    grad_input[p] = 0
-    for oh in range(grad.shape[1]):
-        for ow in range(grad.shape[2]):
-            g = grad[p, oh, ow] / (div_h[oh] * div_w[ow])
+    for p in range(lo, hi):
+        grad_input[p] = 0
+        for oh in range(grad.shape[1]):
+            for ow in range(scaled.size):
+                scaled[ow] = grad[p, oh, ow] / (div_h[oh] * div_w[ow])
             for h in range(hs[oh], hs[oh] + nh[oh]):
-                for w in range(ws[ow], ws[ow] + nw[ow]):
-                    grad_input[p, h, w] += g
+                _row(SPREAD, grad_input[p, h], scaled, scaled, ws, nw, 1, win, 0)
 
 
-# --- kernels: parallel over planes, and serial ---------------------------------------------------
+# --- 2x2 windows at stride 2 without padding (LeNet's, VGG's): straight-line, branch-free ---
+# A data-dependent branch per tap mispredicts on real data: measured 6x slower than these.
 
-@njit(cache=True, parallel=True)
-def max_par(x, out, idx, rows, cols, dh, dw):
-    for p in prange(x.shape[0]):
-        _max_plane(p, x, out, idx, rows, cols, dh, dw)
-
-
-@njit(cache=True)
-def max_ser(x, out, idx, rows, cols, dh, dw):
-    for p in range(x.shape[0]):
-        _max_plane(p, x, out, idx, rows, cols, dh, dw)
-
-
-@njit(cache=True, parallel=True)
-def scatter_par(grad, idx, grad_input):
-    for p in prange(grad.shape[0]):
-        _scatter_plane(p, grad, idx, grad_input)
-
-
-@njit(cache=True)
-def scatter_ser(grad, idx, grad_input):
-    for p in range(grad.shape[0]):
-        _scatter_plane(p, grad, idx, grad_input)
-
-
-@njit(cache=True, parallel=True)
-def avg_par(x, out, rows, cols):
-    for p in prange(x.shape[0]):
-        _avg_plane(p, x, out, rows, cols)
+@njit(cache=True, nogil=True)
+def _max2(x, out, idx, lo, hi):
+    """The max by value first, then the first position holding it by integer arithmetic; a row
+    with a NaN is redone by PyTorch's rule (the last NaN wins)."""
+    W = x.shape[2]
+    for p in range(lo, hi):
+        for oh in range(out.shape[1]):
+            r0, r1, o, ix = x[p, 2 * oh], x[p, 2 * oh + 1], out[p, oh], idx[p, oh]
+            nan = False
+            for ow in range(o.size):
+                a, b, c, d = r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]
+                o[ow] = max(max(a, b), max(c, d))
+                nan |= (a != a) | (b != b) | (c != c) | (d != d)
+            for ow in range(o.size):
+                m = o[ow]
+                e0, e1, e2 = (np.int64(r0[2 * ow] == m), np.int64(r0[2 * ow + 1] == m),
+                              np.int64(r1[2 * ow] == m))
+                ix[ow] = 2 * (oh * W + ow) + (1 - e0) * (1 + (1 - e1) * (W - 1 + (1 - e2)))
+            if nan:
+                ix[:] = 2 * oh * W
+                o[:] = -np.inf
+                _run(MAX, r0, 0, 2, o, ix, 0, o.size, 2 * oh * W)
+                _run(MAX, r0, 1, 2, o, ix, 0, o.size, 2 * oh * W)
+                _run(MAX, r1, 0, 2, o, ix, 0, o.size, (2 * oh + 1) * W)
+                _run(MAX, r1, 1, 2, o, ix, 0, o.size, (2 * oh + 1) * W)
 
 
-@njit(cache=True)
-def avg_ser(x, out, rows, cols):
-    for p in range(x.shape[0]):
-        _avg_plane(p, x, out, rows, cols)
+@njit(cache=True, nogil=True)
+def _avg2(x, out, rows, cols, lo, hi):
+    div_h, div_w = rows[2], cols[2]
+    for p in range(lo, hi):
+        for oh in range(out.shape[1]):
+            r0, r1, o = x[p, 2 * oh], x[p, 2 * oh + 1], out[p, oh]
+            for ow in range(o.size):
+                o[ow] = (r0[2 * ow] + r0[2 * ow + 1] + r1[2 * ow] + r1[2 * ow + 1]) / (
+                    div_h[oh] * div_w[ow])
 
 
-@njit(cache=True, parallel=True)
-def avg_grad_par(grad, grad_input, rows, cols):
-    for p in prange(grad.shape[0]):
-        _avg_grad_plane(p, grad, grad_input, rows, cols)
+@njit(cache=True, nogil=True)
+def _avg2_grad(grad, grad_input, rows, cols, lo, hi):
+    """Each input gets its one window's share, written (not added); zeros first only where the
+    windows leave a last row or column uncovered."""
+    div_h, div_w = rows[2], cols[2]
+    OH, OW = grad.shape[1], grad.shape[2]
+    for p in range(lo, hi):
+        if 2 * OH != grad_input.shape[1] or 2 * OW != grad_input.shape[2]:
+            grad_input[p] = 0
+        for oh in range(OH):
+            g, r0, r1 = grad[p, oh], grad_input[p, 2 * oh], grad_input[p, 2 * oh + 1]
+            for ow in range(OW):
+                v = g[ow] / (div_h[oh] * div_w[ow])
+                r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = v
 
 
-@njit(cache=True)
-def avg_grad_ser(grad, grad_input, rows, cols):
-    for p in range(grad.shape[0]):
-        _avg_grad_plane(p, grad, grad_input, rows, cols)
+@njit(cache=True, nogil=True)
+def _scatter(grad, idx, grad_input, lo, hi):
+    """grad_input = 0, then each output's gradient added at its argmax (flat planes)."""
+    for p in range(lo, hi):
+        grad_input[p] = 0
+        for i in range(grad.shape[1]):
+            j = idx[p, i]
+            if j >= 0:
+                grad_input[p, j] += grad[p, i]
 
 
 # --- launchers ---------------------------------------------------------------------------------
@@ -196,8 +238,28 @@ def _flat_planes(a):
     return a.reshape(math.prod(a.shape[:-2]), a.shape[-2] * a.shape[-1])
 
 
-def _pick(size, par, ser):
-    return par if size >= _PARALLEL_MIN else ser
+def _split(kernel, elements, planes, *args):
+    """kernel(*args, lo, hi) over the planes, split over the threads when they are big enough."""
+    _threads.split(lambda t, lo, hi: kernel(*args, lo, hi), planes,
+                   _threads.threads_for(elements, _PARALLEL_MIN, planes))
+
+
+def _two_by_two(in_shape, out_shape, kernel, stride, padding, dilation=(1, 1)):
+    """Whether every window is a whole 2x2 block at stride 2 (the fast kernels apply)."""
+    return (tuple(kernel) == tuple(stride) == (2, 2) and tuple(padding) == (0, 0)
+            and tuple(dilation) == (1, 1) and 2 * out_shape[-2] <= in_shape[-2]
+            and 2 * out_shape[-1] <= in_shape[-1])
+
+
+def _interior(size, n_out, k, s, p, d):
+    """(k, s, p, first, end): the outputs [first, end) whose k taps o * s - p + t * d all lie
+    inside [0, size)."""
+    first = min(-(-p // s), n_out)
+    end = min((size - 1 + p - (k - 1) * d) // s + 1, n_out)
+    return k, s, p, first, max(end, first)
+
+
+_NO_INTERIOR = (0, 1, 0, 0, 0)          # adaptive windows: every column walks its own window
 
 
 def _sliding(in_shape, out_shape, kernel, stride, padding, dilation=(1, 1), count_include_pad=True,
@@ -215,29 +277,41 @@ def _adaptive(in_shape, out_shape):
 
 @register("maxpool2d_forward", "cpu")
 def maxpool2d_forward(x, out, indices, kernel, stride, padding, dilation):
+    xp = _planes(x)
+    if _two_by_two(x.shape, out.shape, kernel, stride, padding, dilation):
+        _split(_max2, x.size, xp.shape[0], xp, _planes(out), _planes(indices))
+        return
     rows, cols = _sliding(x.shape, out.shape, kernel, stride, padding, dilation)
-    _pick(x.size, max_par, max_ser)(_planes(x), _planes(out), _planes(indices), rows, cols,
-                                    dilation[0], dilation[1])
+    win = _interior(x.shape[-1], out.shape[-1], kernel[1], stride[1], padding[1], dilation[1])
+    _split(_max, x.size, xp.shape[0], xp, _planes(out), _planes(indices), rows, cols,
+           dilation[0], dilation[1], win)
 
 
 @register("adaptive_maxpool2d_forward", "cpu")
 def adaptive_maxpool2d_forward(x, out, indices):
     rows, cols = _adaptive(x.shape, out.shape)
-    _pick(x.size, max_par, max_ser)(_planes(x), _planes(out), _planes(indices), rows, cols, 1, 1)
+    xp = _planes(x)
+    _split(_max, x.size, xp.shape[0], xp, _planes(out), _planes(indices), rows, cols, 1, 1,
+           _NO_INTERIOR)
 
 
 @register("maxpool2d_backward", "cpu")
 @register("adaptive_maxpool2d_backward", "cpu")
 def maxpool2d_backward(grad, indices, grad_input):
-    _pick(grad_input.size, scatter_par, scatter_ser)(
-        _flat_planes(grad), _flat_planes(indices), _flat_planes(grad_input))
+    gp = _flat_planes(grad_input)
+    _split(_scatter, grad_input.size, gp.shape[0], _flat_planes(grad), _flat_planes(indices), gp)
 
 
 @register("avgpool2d_forward", "cpu")
 def avgpool2d_forward(x, out, kernel, stride, padding, count_include_pad, divisor_override):
     rows, cols = _sliding(x.shape, out.shape, kernel, stride, padding, (1, 1), count_include_pad,
                           divisor_override)
-    _pick(x.size, avg_par, avg_ser)(_planes(x), _planes(out), rows, cols)
+    xp = _planes(x)
+    if _two_by_two(x.shape, out.shape, kernel, stride, padding):
+        _split(_avg2, x.size, xp.shape[0], xp, _planes(out), rows, cols)
+        return
+    win = _interior(x.shape[-1], out.shape[-1], kernel[1], stride[1], padding[1], 1)
+    _split(_avg, x.size, xp.shape[0], xp, _planes(out), rows, cols, win)
 
 
 @register("avgpool2d_backward", "cpu")
@@ -245,18 +319,30 @@ def avgpool2d_backward(grad, grad_input, kernel, stride, padding, count_include_
                        divisor_override):
     rows, cols = _sliding(grad_input.shape, grad.shape, kernel, stride, padding, (1, 1),
                           count_include_pad, divisor_override)
-    _pick(grad_input.size, avg_grad_par, avg_grad_ser)(_planes(grad), _planes(grad_input), rows,
-                                                       cols)
+    if _two_by_two(grad_input.shape, grad.shape, kernel, stride, padding):
+        gp = _planes(grad_input)
+        _split(_avg2_grad, grad_input.size, gp.shape[0], _planes(grad), gp, rows, cols)
+        return
+    win = _interior(grad_input.shape[-1], grad.shape[-1], kernel[1], stride[1], padding[1], 1)
+    _avg_backward(grad, grad_input, rows, cols, win)
 
 
 @register("adaptive_avgpool2d_forward", "cpu")
 def adaptive_avgpool2d_forward(x, out):
     rows, cols = _adaptive(x.shape, out.shape)
-    _pick(x.size, avg_par, avg_ser)(_planes(x), _planes(out), rows, cols)
+    xp = _planes(x)
+    _split(_avg, x.size, xp.shape[0], xp, _planes(out), rows, cols, _NO_INTERIOR)
 
 
 @register("adaptive_avgpool2d_backward", "cpu")
 def adaptive_avgpool2d_backward(grad, grad_input):
-    rows, cols = _adaptive(grad_input.shape, grad.shape)
-    _pick(grad_input.size, avg_grad_par, avg_grad_ser)(_planes(grad), _planes(grad_input), rows,
-                                                       cols)
+    _avg_backward(grad, grad_input, *_adaptive(grad_input.shape, grad.shape), _NO_INTERIOR)
+
+
+def _avg_backward(grad, grad_input, rows, cols, win):
+    gp = _planes(grad_input)
+    threads = _threads.threads_for(grad_input.size, _PARALLEL_MIN, gp.shape[0])
+    scratch = np.empty((threads, grad.shape[-1]), grad.dtype)     # one row per thread
+    gr = _planes(grad)
+    _threads.split(lambda t, lo, hi: _avg_grad(gr, gp, rows, cols, win, scratch[t], lo, hi),
+                   gp.shape[0], threads)

@@ -31,8 +31,9 @@ def _fold(step, finish, x, out, acc, init, p):
         acc[0] = init
         for o in range(outer):
             a = acc[0]
-            for k in range(o * n, o * n + n):
-                a = step(a, flat[k], p)
+            base = max(o * n, 0)        # >= 0 already; saying so lets the loop vectorize
+            for k in range(n):
+                a = step(a, flat[base + k], p)
             out[o, 0] = finish(a, p)
         return
     for o in range(outer):

@@ -1,5 +1,7 @@
 """The backward pass: walk the recorded graph in dependency order, sum gradients per node, reduce
 broadcast dimensions, and accumulate into leaves (or capture them for ``autograd.grad``)."""
+import sys
+
 from .function import AccumulateGrad, grad_accumulator
 from .grad_mode import _state
 
@@ -54,7 +56,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                         capture[(node, nr)] = node_grads[nr]
             if isinstance(node, AccumulateGrad):
                 if capture is None and node_grads[0] is not None:
-                    _accumulate(node.variable, node_grads[0])
+                    _accumulate(node.variable, node_grads)
                 continue
             _run_pre_hooks(node, node_grads)
             if node.ctx.materialize_grads:
@@ -77,6 +79,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
                 deps[child] -= 1
                 if deps[child] == 0:
                     ready.append(child)
+            in_grads = g = node_grads = None     # only the buffers hold them now (_unshared)
     finally:
         _state.enabled = prev
 
@@ -103,14 +106,63 @@ def _run_pre_hooks(node, grads):
                     grads[nr] = r
 
 
-def _accumulate(var, g):
+def _accumulate(var, slot):
+    """Add slot[0], the gradient, into the leaf ``var``'s .grad. A first gradient nobody else
+    holds becomes .grad without a copy, as in PyTorch (no copy of a large input's gradient)."""
+    g = slot[0]
     for hook in var._hooks or ():
         r = hook(g)
         if r is not None:
-            g = r
+            g = slot[0] = r
     if var._grad is None:
-        var._grad = g.detach().clone() if not _state.enabled else g
+        if _state.enabled:
+            var._grad = g
+        else:
+            kept = _unshared(slot)
+            var._grad = kept if kept is not None else g.detach().clone()
     elif _state.enabled:
         var._grad = var._grad + g
     else:
         var._grad.add_(g)
+
+
+def _counts(slot):
+    """References to the tensor in ``slot``, to its array and, for a view, to the tensor and
+    array it views; None unless the memory is NumPy's and the view spans all of it."""
+    g = slot[0]
+    base = getattr(g._data, "base", _NOT_NUMPY)
+    if base is None:
+        return sys.getrefcount(g), sys.getrefcount(g._data)
+    root = g._base
+    if (base is _NOT_NUMPY or root is None or root._data is not base
+            or not g._data.flags.c_contiguous or g._data.size != base.size):
+        return None
+    # less the locals root and base
+    return (sys.getrefcount(g), sys.getrefcount(g._data), sys.getrefcount(root) - 1,
+            sys.getrefcount(base) - 2)
+
+
+_BASELINE = []
+_NOT_NUMPY = object()
+
+
+def _unshared(slot):
+    """slot[0] as a plain tensor if nothing but slot and _accumulate holds it, its array and,
+    for a view (a transposed gradient transposed back), the tensor and memory it views: PyTorch's
+    use-count test; else None. The counts are compared with those of a fresh tensor passed the
+    same way (measured once), so that they hold for any interpreter version."""
+    if not _BASELINE:
+        import numpy as np
+        from .._tensor import Tensor
+        fresh = [Tensor._wrap(np.empty(1, np.float32))]
+        g = fresh[0]    # noqa: F841  (held the way _accumulate holds it)
+        _BASELINE.extend(_counts(fresh))
+    counts = _counts(slot)
+    if counts is None:
+        return None
+    g, array = _BASELINE
+    # a view: the tensor viewed is held by the view only, the memory by that tensor and the view
+    if counts != ((g, array) if len(counts) == 2 else (g, array, array, array)):
+        return None
+    t = slot[0]
+    return t if t._base is None else type(t)._wrap(t._data, t._device)

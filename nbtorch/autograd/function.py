@@ -2,6 +2,7 @@
 import re
 import weakref
 
+from .._tensor import Tensor
 from .grad_mode import _state
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -18,11 +19,11 @@ class Context:
         self._non_differentiable = ()
         self._dirty = ()
         self.materialize_grads = True
-        self._output_ids = {}          # id of each output -> its index, once the node exists
-        self._node_name = None
+        self._output_ids = ()          # id of each output, once the node exists
+        self._fn = None                # the Function class, once the node exists
 
     def save_for_backward(self, *tensors):
-        self._saved = tuple((t, t._version[0]) if t is not None else (None, 0) for t in tensors)
+        self._saved = tuple([(t, t._version[0]) if t is not None else (None, 0) for t in tensors])
 
     @property
     def saved_tensors(self):
@@ -37,13 +38,13 @@ class Context:
                     f"{version} instead. Hint: enable anomaly detection to find the operation that "
                     "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
                     "check_nan=False).")
-        return tuple(t for t, _ in self._saved)
+        return tuple([t for t, _ in self._saved])
 
     def _producer(self, t):
         """PyTorch's ", which is output 0 of Exp," for a modified saved tensor: a saved output
         names this op, a saved input the op that last wrote it (none for a leaf)."""
-        nr = self._output_ids.get(id(t))
-        name = self._node_name if nr is not None else t.grad_fn.name() if t.grad_fn else None
+        nr = self._output_ids.index(id(t)) if id(t) in self._output_ids else None
+        name = _name(self._fn) if nr is not None else t.grad_fn.name() if t.grad_fn else None
         if name is None:
             return ""
         nr = t._output_nr if nr is None else nr
@@ -73,7 +74,7 @@ class Node:
         self.hooks = []
 
     def name(self):
-        return self._fn.node_name or f"{self._fn.__name__}Backward"
+        return _name(self._fn)
 
     @property
     def next_functions(self):
@@ -155,9 +156,8 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        from .._tensor import Tensor
         ctx = Context()
-        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
         ctx.needs_input_grad = needs
         common_device(args, Tensor)
         prev = _state.enabled
@@ -168,15 +168,14 @@ class Function:
             _state.enabled = prev
         if not (prev and True in needs):
             return outputs
-        single = isinstance(outputs, Tensor)
-        outs = (outputs,) if single else outputs
-        edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
-        meta = tuple(a.shape if n else None for a, n in zip(args, needs))
+        outs = (outputs,) if isinstance(outputs, Tensor) else outputs
+        edges = tuple([_edge(a) if n else None for a, n in zip(args, needs)])
+        meta = tuple([a._data.shape if n else None for a, n in zip(args, needs)])
         node = Node(cls, ctx, edges, meta, len(outs))
-        node.output_meta = tuple((o.shape, o.dtype, o.device) if isinstance(o, Tensor) else None
-                                 for o in outs)
-        ctx._output_ids = {id(o): i for i, o in enumerate(outs)}
-        ctx._node_name = node.name()
+        node.output_meta = tuple([(o._data.shape, o.dtype, o._device) if isinstance(o, Tensor)
+                                  else None for o in outs])
+        ctx._output_ids = tuple(map(id, outs))
+        ctx._fn = cls
         for i, o in enumerate(outs):
             if (isinstance(o, Tensor) and o.dtype.is_floating_point
                     and id(o) not in ctx._non_differentiable):
@@ -200,6 +199,10 @@ def common_device(args, Tensor):
                 raise RuntimeError("Expected all tensors to be on the same device, but found at "
                                    f"least two devices, {dev} and {a._device}!")
     return dev or scalar_dev
+
+
+def _name(fn):
+    return fn.node_name or f"{fn.__name__}Backward"
 
 
 def _edge(t):

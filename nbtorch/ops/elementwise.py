@@ -17,19 +17,36 @@ def _shape(x):
     return x._data.shape if isinstance(x, Tensor) else ()
 
 
+def _alike(operands, dtype):
+    """Whether the operands are tensors of one shape and device, already in ``dtype`` (the common
+    case, which needs no broadcasting, conversion or device check)."""
+    first = operands[0]
+    if not isinstance(first, Tensor):
+        return False
+    shape, dev, np_dtype = first._data.shape, first._device, dtype.np
+    return all(isinstance(x, Tensor) and x._data.shape == shape and x._device is dev
+               and x._data.dtype == np_dtype for x in operands)
+
+
 def run(op, operands, dtype, out_dtype=None):
     """Launch the kernel ``op`` over broadcast operands computed in ``dtype``."""
     if dtype is _dtype.float16:     # Numba has no CPU half type: compute in float32, store half
         return cast(run(op, operands, _dtype.float32, out_dtype), out_dtype or dtype)
-    dev = device_of(*operands)
-    shape = broadcast_shapes(*map(_shape, operands))
-    arrays = [operand(x, dtype, dev) for x in operands]
+    if _alike(operands, dtype):
+        dev, shape = operands[0]._device, operands[0]._data.shape
+        arrays = [x._data for x in operands]
+    else:
+        dev = device_of(*operands)
+        shape = broadcast_shapes(*map(_shape, operands))
+        arrays = [operand(x, dtype, dev) for x in operands]
     out = new(shape, out_dtype or dtype, dev)
     lookup(op, dev.type)(*arrays, out._data)
     return out
 
 
 def _promoted(a, b):
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype:
+        return a.dtype                          # one dtype: nothing to promote
     return _dtype.result_type((a, b))
 
 
