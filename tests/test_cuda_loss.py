@@ -1,7 +1,8 @@
 """CUDA cross-entropy and NLL launchers against the CPU ones (simulator when no GPU): forward and
 backward for class indices and class probabilities, every reduction, weights, ignore_index (outside
 and inside [0, C)), label smoothing, spatial (N, C, d1, d2) and unbatched (C,) inputs, rows longer
-than a block, all rows ignored."""
+than a block, all rows ignored. The harness compares every array argument, so also the softmax
+``probs`` that the class-index forward writes."""
 import numpy as np
 import pytest
 
@@ -33,22 +34,28 @@ def _indices(op, shape, dtype, reduction, ignore_index=-100, eps=0.0, ignored=0.
     def make(rng):
         x, t, w = _inputs(rng, shape, dtype, ignore_index, ignored)
         res = _result_shape(shape, reduction)
-        smoothing = (eps,) if op.startswith("cross") else ()
+        cross = op.startswith("cross")
+        smoothing = (eps,) if cross else ()
         if op.endswith("forward"):
-            return [x, t, w, out(rng, res, dtype), ignore_index, *smoothing, reduction]
+            probs = [out(rng, shape, dtype)] if cross else []
+            return [x, t, w, out(rng, res, dtype), *probs, ignore_index, *smoothing, reduction]
         g = rng.standard_normal(res).astype(dtype)
-        inputs = [x] if op.startswith("cross") else []
+        inputs = [_softmax(rng, shape, dtype)] if cross else []
         return [g, *inputs, t, w, out(rng, shape, dtype), ignore_index, *smoothing, reduction]
     return make
+
+
+def _softmax(rng, shape, dtype):
+    """The softmax of random logits over the class dimension."""
+    e = np.exp(rng.standard_normal(shape))
+    return (e / e.sum(axis=0 if len(shape) == 1 else 1, keepdims=True)).astype(dtype)
 
 
 def _probs(op, shape, dtype, reduction, eps=0.0):
     """cross_entropy_prob_*: targets are probabilities over the class dimension."""
     def make(rng):
         x, _, w = _inputs(rng, shape, dtype, -100, 0.0)
-        axis = 0 if len(shape) == 1 else 1
-        e = np.exp(rng.standard_normal(shape))
-        q = (e / e.sum(axis=axis, keepdims=True)).astype(dtype)
+        q = _softmax(rng, shape, dtype)
         res = _result_shape(shape, reduction)
         if op.endswith("forward"):
             return [x, q, w, out(rng, res, dtype), eps, reduction]

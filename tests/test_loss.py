@@ -98,15 +98,23 @@ CE_CASES = [((6, 5), None, 0.0), ((6, 5), -100, 0.3), ((6, 5), 2, 0.0), ((4, 17)
 CE_IDS = [f"{s}-ignore{i}-eps{e}" for s, i, e in CE_CASES]
 
 
-def _ce_kernel(x, t, w, ignore, eps, reduction):
+def _ce_forward(x, t, w, ignore, eps, reduction):
+    """(loss, probs) from the CPU forward."""
     out = np.empty(t.shape if reduction == "none" else (), x.dtype)
-    lookup("cross_entropy_forward", "cpu")(x, t, w, out, ignore, eps, reduction)
-    return out
+    probs = np.empty_like(x)
+    lookup("cross_entropy_forward", "cpu")(x, t, w, out, probs, ignore, eps, reduction)
+    return out, probs
+
+
+def _ce_kernel(x, t, w, ignore, eps, reduction):
+    return _ce_forward(x, t, w, ignore, eps, reduction)[0]
 
 
 def _ce_kernel_backward(g, x, t, w, ignore, eps, reduction):
+    """The backward from the probs that the forward saves."""
+    probs = _ce_forward(x, t, w, ignore, eps, reduction)[1]
     gx = np.empty_like(x)
-    lookup("cross_entropy_backward", "cpu")(g, x, t, w, gx, ignore, eps, reduction)
+    lookup("cross_entropy_backward", "cpu")(g, probs, t, w, gx, ignore, eps, reduction)
     return gx
 
 
@@ -136,6 +144,21 @@ def test_cross_entropy_kernel_forward(shape, ignore, eps, reduction, dtype):
     out = _ce_kernel(x, t, w, ig, eps, reduction)
     np.testing.assert_allclose(out, np_cross_entropy(x, t, w.astype(np.float64), ig, eps,
                                                      reduction), **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape,ignore,eps", CE_CASES, ids=CE_IDS)
+def test_cross_entropy_kernel_probs(shape, ignore, eps, dtype):
+    """The forward's probs: the softmax over the class dim, in x's layout; 0 on ignored rows."""
+    axis = 1 if len(shape) > 1 else 0
+    C = shape[axis]
+    x, t, w = sample(shape, dtype), targets(shape, C, ignore), weights(C, dtype)
+    ig = -100 if ignore is None else ignore
+    probs = _ce_forward(x, t, w, ig, eps, "mean")[1]
+    e = np.exp(x - x.max(axis, keepdims=True).astype(np.float64))
+    expected = np.where(np.expand_dims(t == ig, axis), 0, e / e.sum(axis, keepdims=True))
+    assert probs.dtype == dtype
+    np.testing.assert_allclose(probs, expected, **TOL[dtype])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

@@ -90,6 +90,40 @@ def _taps(mode, wk, xs, ys, OH, OW, p, shared):
                     wk[c, kh, kw] += acc
 
 
+@njit(cache=True, inline="always")
+def _tap4(w0, w1, w2, w3, o0, o1, o2, o3, xf, yf, n):
+    """yf[k] += w0 xf[o0 + k] + ... + w3 xf[o3 + k] for k < n: four taps in one pass."""
+    o0, o1, o2, o3 = max(o0, 0), max(o1, 0), max(o2, 0), max(o3, 0)     # as in _row
+    for k in range(n):
+        yf[k] += w0 * xf[o0 + k] + w1 * xf[o1 + k] + w2 * xf[o2 + k] + w3 * xf[o3 + k]
+
+
+@njit(cache=True)
+def _gather(wk, xs, yp, OH, OW, p):
+    """The direct forward of one output plane yp (OH, Wy): yp += every tap of wk (Cg, KH, KW)
+    over the input planes xs. At stride 1 on a wide plane a tap is a flat offset into its input
+    plane, and the taps go four to a pass (a quarter of the loads and stores of yp: measured 2x
+    faster for 1->6 5x5); otherwise one tap at a time (_taps)."""
+    sh, sw, _, _, dh, dw = p
+    if sh != 1 or sw != 1 or yp.shape[1] != xs.shape[2]:
+        _taps(GATHER, wk, xs, yp.reshape((1, 1, 1) + yp.shape), OH, OW, p, True)
+        return
+    taps = wk.shape[1] * wk.shape[2]
+    yf, n = yp.reshape(-1), (OH - 1) * yp.shape[1] + OW
+    off = np.empty(taps, np.int64)          # tap (kh, kw) -> its offset in a flat input plane
+    for t in range(taps):
+        off[t] = (t // wk.shape[2]) * dh * xs.shape[2] + (t % wk.shape[2]) * dw
+    for c in range(wk.shape[0]):
+        xf, wf = xs[c].reshape(-1), wk[c].reshape(-1)
+        t = 0
+        while t + 4 <= taps:
+            _tap4(wf[t], wf[t + 1], wf[t + 2], wf[t + 3], off[t], off[t + 1], off[t + 2],
+                  off[t + 3], xf, yf, n)
+            t += 4
+        for t in range(t, taps):
+            _row(GATHER, wf[t], xf, off[t], 1, yf, n)
+
+
 # --- planes: padding, cropping, the wide planes. Copies go row by row, from index 0 of a row
 # view, which LLVM vectorizes (numba's array assignment and += compile for seconds) ---
 @njit(cache=True, inline="always")
@@ -158,8 +192,7 @@ def _forward(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
             if direct:
                 wide[:] = 0
                 for o in range(Og):
-                    _taps(GATHER, w[g, o], xs, wide[o].reshape((1, 1, 1) + wide.shape[1:]), OH,
-                          OW, p, True)
+                    _gather(w[g, o], xs, wide[o], OH, OW, p)
             else:
                 _taps(COPY, w[g, 0], xs, cols.reshape((Cg, KH, KW) + wide.shape[1:]), OH, OW, p,
                       False)

@@ -3,6 +3,7 @@ loop nests in _loops.py. Launchers take operands already cast to the compute dty
 broadcastable to ``out``) and a preallocated contiguous ``out``. Kernels that divide use NumPy's
 error model: a float division by zero gives inf/nan as in PyTorch (the ops reject integer zero
 divisors before launching)."""
+import functools
 import math
 
 import numpy as np
@@ -16,12 +17,21 @@ from ._loops import binary_loop, sum_to, ternary_loop, unary_loop
 _UNIT = {k: np.ones((k, 1), np.int64) for k in (1, 2, 3)}    # strides of same-shape operands
 
 
+@functools.lru_cache(maxsize=256)
+def _flat_shape(size):
+    """The coalesced shape of ``size`` same-shape elements (shared: kernels only read it)."""
+    return np.array([max(1, size)], np.int64)
+
+
 def _layout(shape, operands):
     """Flat contiguous operands, their broadcast strides (operand x dim) and the coalesced shape:
     size-1 dims dropped, neighbouring dims merged where every operand steps through them as one."""
-    if all(op.shape == shape and op.flags.c_contiguous for op in operands):
+    for op in operands:
+        if op.shape != shape or not op.flags.c_contiguous:
+            break
+    else:           # the common case, kept short: it is most of a small op's cost
         return ([op.reshape(-1) for op in operands], _UNIT[len(operands)],
-                np.array([max(1, math.prod(shape))], np.int64))
+                _flat_shape(math.prod(shape)))
     flats, strides = [], []
     nd = len(shape)
     for op in operands:

@@ -2,15 +2,18 @@
 
 Inputs are (N, C) or (N, C, d1, ...), seen as (N, C, inner) with one row of C classes per (n, i).
 Cross-entropy works on contiguous rows: for inner > 1 the launcher copies x (and a probability
-target) into (N * inner, C) scratch first. Rows' max/log-sum-exp use softmax.py's vectorized row
-helpers; totals are accumulated in float64. The backward recomputes each row's log-sum-exp rather
-than saving it. ``weight`` is always given (ones when the user gave none).
+target, or the forward's probs) into (N * inner, C) scratch first. Rows' max/log-sum-exp use
+softmax.py's vectorized row helpers; totals are accumulated in float64. With class-index targets the
+forward also writes the softmax ``probs``, which the backward reads instead of recomputing it (as
+PyTorch does); ignored rows of probs are 0. ``weight`` is always given (ones when the user gave
+none).
 
-Launchers (x, weight, out, grad_input: C-contiguous, one float dtype; target: int64 class indices,
-each in [0, C) or == ignore_index, checked by the caller; reduction: "none", "mean" or "sum", with
-out (and grad) of shape (N, d1, ...) for "none" and () otherwise):
-  cross_entropy_forward(x, target, weight, out, ignore_index, label_smoothing, reduction)
-  cross_entropy_backward(grad, x, target, weight, grad_input, ignore_index, label_smoothing,
+Launchers (x, weight, out, probs, grad_input: C-contiguous, one float dtype, probs and grad_input
+shaped like x; target: int64 class indices, each in [0, C) or == ignore_index, checked by the
+caller; reduction: "none", "mean" or "sum", with out (and grad) of shape (N, d1, ...) for "none"
+and () otherwise):
+  cross_entropy_forward(x, target, weight, out, probs, ignore_index, label_smoothing, reduction)
+  cross_entropy_backward(grad, probs, target, weight, grad_input, ignore_index, label_smoothing,
                          reduction)
       loss per row: (1 - eps) * -w[t] log p[t] + eps / C * -sum_c w[c] log p[c] (0 when ignored);
       "mean" divides the total by the sum of w[t] over the rows not ignored (PyTorch's rule).
@@ -26,9 +29,11 @@ from numba import njit
 
 from ..registry import register
 from . import _math, _threads
-from .softmax import LANES, exp_sum, row_max, row_sum
+from .softmax import exp_sum, row_max, row_sum
 
 _PARALLEL_MIN = 1 << 16         # elements per thread from which the rows are split
+_PARALLEL_MIN_BWD = 1 << 19     # the same for ce_bwd_k, a multiply-add per element (measured on
+                                # 2 cores: (256, 1000) 70 us on 1 thread, 120-160 us on 2)
 
 _NONE, _MEAN, _SUM = 0, 1, 2
 _REDUCTIONS = {"none": _NONE, "mean": _MEAN, "sum": _SUM}
@@ -42,9 +47,9 @@ def _weighted_shift(x, w, m):
 @njit(cache=True, inline="always")
 def _log_sum_exp(xr, scratch):
     """(m, log(sum(exp(xr - m)))) with m = max(xr): log p = (x - m) - the second.
-    scratch: LANES + C values."""
+    scratch: C values."""
     m = row_max(xr)
-    return m, _math.log(exp_sum(xr, m, scratch[LANES:], scratch[:LANES]))
+    return m, _math.log(exp_sum(xr, m, scratch))
 
 
 @njit(cache=True, inline="always")
@@ -81,21 +86,30 @@ def _row_grad(g, reduction, r, count):
 
 # --- cross-entropy, class indices: row kernels over rows [lo, hi), split over the threads ---
 @njit(cache=True, nogil=True)
-def ce_fwd_k(x, t, w, losses, ignore, eps, scratch, lo, hi):
-    """losses[r] = the loss of row r (0 where ignored), in float64."""
+def ce_fwd_k(x, t, w, losses, p, ignore, eps, lo, hi):
+    """losses[r] = the loss of row r (0 where ignored), in float64; p[r] = softmax(x[r]) from one
+    exp pass: exp(x - max) is stored in p[r], then scaled by 1 / its sum."""
     C = x.shape[1]
     w_all = w.sum()
+    one = x.dtype.type(1)
     for r in range(lo, hi):
         k = t[r]
+        pr = p[r]
         if k == ignore:
             losses[r] = 0
+            pr[:] = 0
             continue
         xr = x[r]
-        m, ls = _log_sum_exp(xr, scratch)
+        m = row_max(xr)
+        total = exp_sum(xr, m, pr)
+        ls = _math.log(total)
         loss = -(1.0 - eps) * w[k] * ((xr[k] - m) - ls)
         if eps > 0:
-            loss -= eps / C * (row_sum(_weighted_shift, xr, w, m, scratch[:LANES]) - w_all * ls)
+            loss -= eps / C * (row_sum(_weighted_shift, xr, w, m) - w_all * ls)
         losses[r] = loss
+        inv = one / total
+        for c in range(C):
+            pr[c] *= inv
 
 
 @njit(cache=True)
@@ -112,26 +126,24 @@ def ce_total(losses, t, w, out, ignore, reduction):
 
 
 @njit(cache=True, nogil=True)
-def ce_bwd_k(g, x, t, w, gx, ignore, eps, reduction, scratch, lo, hi):
-    """Each row's gradient p * (its weights) - (the smoothed one-hot target) from one exp pass:
-    exp(x - max) is stored in the gradient row, then scaled by 1 / its sum."""
-    C = x.shape[1]
+def ce_bwd_k(g, p, t, w, gx, ignore, eps, reduction, lo, hi):
+    """Each row's gradient p * (its weights) - (the smoothed one-hot target), in one pass over the
+    forward's softmax p."""
+    C = p.shape[1]
     w_all = w.sum()
     count = _weight_total(t, w, ignore) if reduction == _MEAN else 1.0
-    one = x.dtype.type(1)
     for r in range(lo, hi):
         k = t[r]
         gxr = gx[r]
         if k == ignore:
             gxr[:] = 0
             continue
-        xr = x[r]
-        total = exp_sum(xr, row_max(xr), gxr, scratch[:LANES])
+        pr = p[r]
         gr = _row_grad(g, reduction, r, count)
-        a = x.dtype.type(gr * ((1.0 - eps) * w[k] + eps / C * w_all)) * (one / total)
-        b = x.dtype.type(gr * eps / C)
+        a = p.dtype.type(gr * ((1.0 - eps) * w[k] + eps / C * w_all))
+        b = p.dtype.type(gr * eps / C)
         for c in range(C):
-            gxr[c] = a * gxr[c] - b * w[c]
+            gxr[c] = a * pr[c] - b * w[c]
         gxr[k] -= gr * (1.0 - eps) * w[k]
 
 
@@ -217,7 +229,8 @@ def _rows(a, C):
 
 
 def _grad_rows(grad_input, C):
-    """Where a backward kernel writes its (N * inner, C) rows: grad_input itself if inner == 1."""
+    """Where a kernel writes the (N * inner, C) rows of grad_input (or probs): itself if
+    inner == 1, else scratch for _store_rows."""
     v = _view(grad_input, C)
     if v.shape[2] == 1:
         return v.reshape(-1, C)
@@ -231,33 +244,36 @@ def _store_rows(rows, grad_input, C):
 
 
 def _scratch(x, C):
-    return np.empty(LANES + C, x.dtype)
+    return np.empty(C, x.dtype)
 
 
-def _split_rows(kernel, rows, *args):
-    """kernel(*args, scratch, lo, hi) over the rows (N * inner, C), split over the threads."""
-    n, C = rows.shape
-    threads = _threads.threads_for(rows.size, _PARALLEL_MIN, n)
-    scratch = np.empty((threads, LANES + C), rows.dtype)
-    _threads.split(lambda t, lo, hi: kernel(*args, scratch[t], lo, hi), n, threads)
+def _split_rows(kernel, rows, *args, minimum=_PARALLEL_MIN):
+    """kernel(*args, lo, hi) over the rows (N * inner, C), split over the threads (``minimum``
+    elements each at least)."""
+    n = rows.shape[0]
+    _threads.split(lambda t, lo, hi: kernel(*args, lo, hi), n,
+                   _threads.threads_for(rows.size, minimum, n))
 
 
 @register("cross_entropy_forward", "cpu")
-def cross_entropy_forward(x, target, weight, out, ignore_index, label_smoothing, reduction):
+def cross_entropy_forward(x, target, weight, out, probs, ignore_index, label_smoothing,
+                          reduction):
     C = weight.shape[0]
-    rows, t = _rows(x, C), target.reshape(-1)
+    rows, p, t = _rows(x, C), _grad_rows(probs, C), target.reshape(-1)
     losses = np.empty(rows.shape[0])
-    _split_rows(ce_fwd_k, rows, rows, t, weight, losses, ignore_index, float(label_smoothing))
+    _split_rows(ce_fwd_k, rows, rows, t, weight, losses, p, ignore_index, float(label_smoothing))
+    _store_rows(p, probs, C)
     ce_total(losses, t, weight, out.reshape(-1), ignore_index, _REDUCTIONS[reduction])
 
 
 @register("cross_entropy_backward", "cpu")
-def cross_entropy_backward(grad, x, target, weight, grad_input, ignore_index, label_smoothing,
-                           reduction):
+def cross_entropy_backward(grad, probs, target, weight, grad_input, ignore_index,
+                           label_smoothing, reduction):
     C = weight.shape[0]
-    gx, rows = _grad_rows(grad_input, C), _rows(x, C)
-    _split_rows(ce_bwd_k, rows, grad.reshape(-1), rows, target.reshape(-1), weight, gx,
-                ignore_index, float(label_smoothing), _REDUCTIONS[reduction])
+    gx, p = _grad_rows(grad_input, C), _rows(probs, C)
+    _split_rows(ce_bwd_k, p, grad.reshape(-1), p, target.reshape(-1), weight, gx,
+                ignore_index, float(label_smoothing), _REDUCTIONS[reduction],
+                minimum=_PARALLEL_MIN_BWD)
     _store_rows(gx, grad_input, C)
 
 

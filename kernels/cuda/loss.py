@@ -4,8 +4,9 @@ rules for weight, ignore_index, label_smoothing and reduction).
 Inputs (N, C, d1, ...) are indexed as (N, C, inner): one row of C classes per (n, i). Cross-entropy
 runs a block per row (looping over rows when there are more rows than blocks); the row's max, sum of
 exps and weighted sums are block reductions (_block.py), with exp in the input's dtype and sums in
-float64. NLL needs no reduction over classes: a thread per row (forward) or per gradient element
-(backward). For "mean"/"sum" the row kernels write each row's loss to a float64 scratch vector that
+float64. With class indices the forward also writes the softmax ``probs``, so that the backward,
+like NLL's, needs no reduction over classes: a thread per gradient element (NLL's forward: a thread
+per row). For "mean"/"sum" the row kernels write each row's loss to a float64 scratch vector that
 one block sums (``_finish``); "mean" divides by ``count``, computed first: the sum of w[t] over the
 rows not ignored (``_weight_total``), or the number of rows for probability targets.
 """
@@ -14,7 +15,7 @@ import math
 import numpy as np
 from numba import cuda
 
-from ..cpu.loss import _MEAN, _NONE, _REDUCTIONS, _smoothed, _weighted_shift
+from ..cpu.loss import _MEAN, _NONE, _REDUCTIONS, _SUM, _smoothed, _weighted_shift
 from ..registry import register
 from . import _array
 from ._array import contiguous, dev, flat, grid
@@ -60,6 +61,13 @@ def _target_sums(x, q, w, n, i, m, eps, buf):
 
 
 @cuda.jit(device=True)
+def _element(e, C, inner):
+    """(n, c, i, r) of element e of an (N, C, inner) array, r = n * inner + i its row."""
+    n, c, i = e // (C * inner), (e // inner) % C, e % inner
+    return n, c, i, n * inner + i
+
+
+@cuda.jit(device=True)
 def _row_grad(g, reduction, r, count):
     """The gradient reaching row ``r``'s loss."""
     if reduction == _NONE:
@@ -71,44 +79,45 @@ def _row_grad(g, reduction, r, count):
 
 # --- cross-entropy, class indices: a block per row ---
 @cuda.jit
-def _ce_fwd(x, t, w, losses, ignore, eps):
+def _ce_fwd(x, t, w, losses, p, ignore, eps):
+    """Each row's loss, and its softmax p (0 where ignored)."""
     buf = block_buffer()
     N, C, inner = x.shape
     for r in range(cuda.blockIdx.x, N * inner, cuda.gridDim.x):
         n, i = r // inner, r % inner
         k = t[r]
         loss = 0.0
-        if k != ignore:
+        if k == ignore:
+            for c in range(cuda.threadIdx.x, C, cuda.blockDim.x):
+                p[n, c, i] = 0
+        else:
             m, ls = _log_sum_exp(x, n, i, buf)
             loss = -(1.0 - eps) * w[k] * ((x[n, k, i] - m) - ls)
             if eps > 0:
                 shifted, w_all = _class_sums(x, w, n, i, m, buf)
                 loss -= eps / C * (shifted - w_all * ls)
+            for c in range(cuda.threadIdx.x, C, cuda.blockDim.x):
+                p[n, c, i] = math.exp((x[n, c, i] - m) - ls)
         if cuda.threadIdx.x == 0:
             losses[r] = loss
 
 
+# --- cross-entropy backward from the forward's softmax p: a thread per element ---
 @cuda.jit
-def _ce_bwd(g, x, t, w, gx, ignore, eps, reduction, count):
-    buf = block_buffer()
-    N, C, inner = x.shape
-    for r in range(cuda.blockIdx.x, N * inner, cuda.gridDim.x):
-        n, i = r // inner, r % inner
+def _ce_bwd(g, p, t, w, gx, ignore, eps, reduction, count, w_all):
+    N, C, inner = p.shape
+    for e in range(cuda.grid(1), N * C * inner, cuda.gridsize(1)):
+        n, c, i, r = _element(e, C, inner)
         k = t[r]
-        if k == ignore:
-            for c in range(cuda.threadIdx.x, C, cuda.blockDim.x):
-                gx[n, c, i] = 0
-            continue
-        m, ls = _log_sum_exp(x, n, i, buf)
-        w_all = _class_sums(x, w, n, i, m, buf)[1]
-        gr = _row_grad(g, reduction, r, count)
-        a = gr * ((1.0 - eps) * w[k] + eps / C * w_all)     # times p[c]
-        b = gr * eps / C                                    # times -w[c]
-        for c in range(cuda.threadIdx.x, C, cuda.blockDim.x):
-            v = a * math.exp((x[n, c, i] - m) - ls) - b * w[c]
+        v = 0.0
+        if k != ignore:
+            gr = _row_grad(g, reduction, r, count)
+            a = gr * ((1.0 - eps) * w[k] + eps / C * w_all[0])    # times p[c]
+            b = gr * eps / C                                        # times -w[c]
+            v = a * p[n, c, i] - b * w[c]
             if c == k:
                 v -= gr * (1.0 - eps) * w[k]
-            gx[n, c, i] = v
+        gx[n, c, i] = v
 
 
 # --- cross-entropy, class probabilities: a block per row ---
@@ -151,8 +160,7 @@ def _nll_fwd(x, t, w, losses, ignore):
 def _nll_bwd(g, t, w, gx, ignore, reduction, count):
     N, C, inner = gx.shape
     for e in range(cuda.grid(1), N * C * inner, cuda.gridsize(1)):
-        n, c, i = e // (C * inner), (e // inner) % C, e % inner
-        r = n * inner + i
+        n, c, i, r = _element(e, C, inner)
         k = t[r]
         gx[n, c, i] = -w[k] * _row_grad(g, reduction, r, count) if k == c and k != ignore else 0
 
@@ -211,32 +219,41 @@ def _count(target, weight, ignore_index, reduction):
     return count
 
 
+def _class_total(weight):
+    """(1,) float64 on the device: the sum of the weights (_finish's "sum" of them)."""
+    total = dev(_array.empty((1,), np.float64))
+    _finish[1, ROW_THREADS](dev(weight), total, total, _SUM)
+    return total
+
+
 def _row_count(rows):
     """(1,) float64 on the device: the divisor of a "mean" over probability targets."""
     return dev(_array.from_host(np.array([rows], np.float64)))
 
 
 @register("cross_entropy_forward", "cuda")
-def cross_entropy_forward(x, target, weight, out, ignore_index, label_smoothing, reduction):
+def cross_entropy_forward(x, target, weight, out, probs, ignore_index, label_smoothing,
+                          reduction):
     C = weight.shape[0]
     rows = _rows(x, C)
     losses = _losses(out, rows, reduction)
     if rows:
         _ce_fwd[row_grid(rows, C)](_view(contiguous(x), C), flat(target), dev(weight), losses,
-                                   ignore_index, float(label_smoothing))
+                                   _view(probs, C), ignore_index, float(label_smoothing))
     _finish_into(losses, _count(target, weight, ignore_index, reduction), out, reduction)
 
 
 @register("cross_entropy_backward", "cuda")
-def cross_entropy_backward(grad, x, target, weight, grad_input, ignore_index, label_smoothing,
-                           reduction):
+def cross_entropy_backward(grad, probs, target, weight, grad_input, ignore_index,
+                           label_smoothing, reduction):
     C = weight.shape[0]
-    rows = _rows(x, C)
-    if rows:
-        _ce_bwd[row_grid(rows, C)](flat(contiguous(grad)), _view(contiguous(x), C), flat(target),
-                                   dev(weight), _view(grad_input, C), ignore_index,
-                                   float(label_smoothing), _REDUCTIONS[reduction],
-                                   _count(target, weight, ignore_index, reduction))
+    if grad_input.size:
+        _ce_bwd[grid(grad_input.size)](flat(contiguous(grad)), _view(contiguous(probs), C),
+                                       flat(target), dev(weight), _view(grad_input, C),
+                                       ignore_index, float(label_smoothing),
+                                       _REDUCTIONS[reduction],
+                                       _count(target, weight, ignore_index, reduction),
+                                       _class_total(weight))
 
 
 @register("cross_entropy_prob_forward", "cuda")

@@ -88,19 +88,21 @@ class CrossEntropy(Function):
     def forward(ctx, x, target, weight, ignore_index, label_smoothing, reduction, out_shape):
         x = x.contiguous()
         out = new(out_shape, x.dtype, x._device)
+        probs = new(x.shape, x.dtype, x._device)     # softmax over classes, for the backward
         lookup("cross_entropy_forward", x._device.type)(
-            x._data, target._data, weight._data, out._data, ignore_index, label_smoothing,
-            reduction)
-        ctx.save_for_backward(x, target, weight)
+            x._data, target._data, weight._data, out._data, probs._data, ignore_index,
+            label_smoothing, reduction)
+        ctx.save_for_backward(probs, target, weight)
         ctx.args = (ignore_index, label_smoothing, reduction)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, target, weight = ctx.saved_tensors
-        gx = new(x._data.shape, x.dtype, x._device)
-        lookup("cross_entropy_backward", x._device.type)(
-            grad.contiguous()._data, x._data, target._data, weight._data, gx._data, *ctx.args)
+        probs, target, weight = ctx.saved_tensors
+        gx = new(probs._data.shape, probs.dtype, probs._device)
+        lookup("cross_entropy_backward", probs._device.type)(
+            grad.contiguous()._data, probs._data, target._data, weight._data, gx._data,
+            *ctx.args)
         return gx, None, None, None, None, None, None
 
 
