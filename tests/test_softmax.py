@@ -5,12 +5,14 @@ import warnings
 
 import numpy as np
 import pytest
+from numba import njit
 
 import nbtorch
 import nbtorch.kernels.cpu.softmax  # noqa: F401  (registers the launchers under test)
 import nbtorch.nn as nn
 import nbtorch.nn.functional as F
 from nbtorch.autograd import gradcheck
+from nbtorch.kernels.cpu.softmax import row_max
 from nbtorch.kernels.registry import lookup
 
 try:
@@ -210,3 +212,23 @@ def test_values_and_grads_against_numpy_and_torch(op, shape, dim):
         np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=2e-6,
                                    atol=1e-7)
         np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_max_on_integer_keys(dtype):
+    """row_max (the rows' max taken on order-preserving integer keys) equals NumPy's max: all
+    negative rows, signed zeros, infinities, and a NaN, which wins as in np.max."""
+    @njit
+    def maxes(x, out):
+        for r in range(x.shape[0]):
+            out[r] = row_max(x[r])
+    x = np.random.default_rng(0).standard_normal((7, 37)).astype(dtype)
+    x[0] = -np.abs(x[0])
+    x[1, 5] = np.nan
+    x[2, 7] = np.inf
+    x[3] = -np.inf
+    x[4], x[4, 3] = -0.0, 0.0
+    x[5, -1] = np.finfo(dtype).max
+    out = np.empty(7, dtype)
+    maxes(x, out)
+    np.testing.assert_array_equal(out, x.max(axis=1))
