@@ -2,6 +2,8 @@
 row blocks of a matrix (leading dimensions), empty sizes, and the product cut into blocks over
 the threads, against NumPy."""
 import itertools
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -48,3 +50,15 @@ def test_row_blocks_and_one_row_views():
     out = np.empty((1, 12), np.float32)
     _blas.gemm(row, big[:8].copy(), out, False, False, 1.0, 0.0)
     np.testing.assert_allclose(out, row @ big[:8], rtol=1e-5)
+
+
+def test_blas_loads_without_the_rest_of_scipy_linalg():
+    """Loading the kernels takes SciPy's cython_blas alone (a quarter of a warm start is the
+    rest of scipy.linalg), and GEMM through it is right."""
+    code = ("import sys, numpy as np; from nbtorch.kernels.cpu import _blas; "
+            "a = np.arange(6.0).reshape(2, 3); out = np.empty((2, 2)); "
+            "_blas.gemm(a, a, out, False, True, 1.0, 0.0); "
+            "print('scipy.linalg' in sys.modules, np.allclose(out, a @ a.T))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout.split()
+    assert out == ["False", "True"]
