@@ -24,6 +24,8 @@ and () otherwise):
   nll_loss_forward(x, target, weight, out, ignore_index, reduction)      x: log-probabilities
   nll_loss_backward(grad, target, weight, grad_input, ignore_index, reduction)
 """
+import math
+
 import numpy as np
 from numba import njit
 
@@ -217,7 +219,7 @@ def nll_bwd_k(g, t, w, gx, ignore, reduction):
 def _view(a, C):
     """(N, C, *d) (or unbatched (C,)) as (N, C, inner)."""
     N = a.shape[0] if a.ndim > 1 else 1
-    return a.reshape(N, C, int(np.prod(a.shape[2:])))
+    return a.reshape(N, C, math.prod(a.shape[2:]))
 
 
 def _rows(a, C):
