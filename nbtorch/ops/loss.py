@@ -7,6 +7,7 @@
 - l1_loss, kl_div and the ``weight=`` forms of mse/l1/huber: composed from Tensor ops, as
   PyTorch composes them (so their grad_fn is MeanBackward0, SubBackward0, ... as in PyTorch).
 """
+import functools
 import warnings
 
 from .. import _dtype
@@ -203,6 +204,8 @@ def _list(shape):
 def _check_targets(target, n_classes, ignore_index):
     """IndexError naming the first target outside [0, n_classes) that is not ignore_index."""
     t = target._host().reshape(-1)
+    if not t.size or (t.min() >= 0 and t.max() < n_classes):     # the usual case, in two passes
+        return
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
     if bad.any():
         raise IndexError(f"Target {t[bad.argmax()]} is out of bounds.")
@@ -210,9 +213,14 @@ def _check_targets(target, n_classes, ignore_index):
 
 def _weight_or_ones(weight, input):
     if weight is None:
-        return ones(input.shape[0 if input.ndim == 1 else 1], dtype=input.dtype,
-                    device=input.device)
+        return _ones(input.shape[0 if input.ndim == 1 else 1], input.dtype, input.device)
     return weight.contiguous()
+
+
+@functools.lru_cache(maxsize=16)
+def _ones(n, dtype, device):
+    """The weights of an unweighted loss, made once per size (the kernels only read them)."""
+    return ones(n, dtype=dtype, device=device)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
