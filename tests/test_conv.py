@@ -163,6 +163,8 @@ def test_threaded_batch(case, path, monkeypatch):
 def test_path_choice():
     assert K.choose_path(6, (1, 1)) == "direct"        # LeNet conv1
     assert K.choose_path(16, (1, 1)) == "im2col"       # LeNet conv2
+    assert K.choose_path(16, (1, 1), forward=True) == "direct"     # ... its forward
+    assert K.choose_path(32, (1, 1), forward=True) == "im2col"
     assert K.choose_path(64, (1, 1)) == "im2col"       # ResNet 64->64
     assert K.choose_path(6, (2, 2)) == "im2col"        # strided
     assert K.choose_path(1, (2, 2)) == "direct"        # depthwise
