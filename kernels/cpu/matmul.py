@@ -45,12 +45,17 @@ def _bmm(a, b, out, ta, tb):
         gemm(a[i], b[i], out[i], ta, tb)
 
 
+@njit(cache=True, inline="always")
+def _bias_row(bias, i):
+    """The bias row of output row i: bias's one row (Linear's), or its row i."""
+    return bias[i if bias.shape[0] > 1 else 0]
+
+
 @njit(cache=True)
 def _rows(bias, out):
-    """Every row of out = bias's one row, or bias's rows one by one."""
-    step = 1 if bias.shape[0] > 1 else 0
+    """Every row of out = its bias row."""
     for i in range(out.shape[0]):
-        row, o = bias[i * step], out[i]
+        row, o = _bias_row(bias, i), out[i]
         for j in range(o.size):
             o[j] = row[j]
 
@@ -59,9 +64,8 @@ def _rows(bias, out):
 def _addmm_int(bias, a, b, out, beta, alpha, ta, tb):
     """The exact integer product, then beta * bias + alpha * product rounded once."""
     _loop(a, b, out, ta, tb)
-    step = 1 if bias.shape[0] > 1 else 0
     for i in range(out.shape[0]):
-        row, o = bias[i * step], out[i]
+        row, o = _bias_row(bias, i), out[i]
         for j in range(o.size):
             o[j] = alpha * o[j] if beta == 0 else beta * row[j] + alpha * o[j]
 
