@@ -7,17 +7,17 @@ library uses is to use the library: each job below runs one family of ops throug
 parallel, direct and im2col convolution). The jobs run in a pool of processes, one per core;
 compiling is single-threaded, so on 2 cores this halves the wall time.
 
-Numba's cache is not safe for concurrent writers: two processes saving overloads of one function
-at once can both pick the same data file for different signatures. The workers therefore save
-under one file lock (``_locked_saves``).
+Numba's cache is not safe for concurrent writers, so the workers save under one file lock
+(``_cache_lock``).
 """
 import argparse
 import multiprocessing
 import os
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from ._cache_lock import lock_cache_saves
 
 FLOATS = ("float32", "float64")
 
@@ -227,19 +227,6 @@ JOBS = {f.__name__: f for f in (binary, conv, loss, reduce, unary, pool, softmax
 
 
 # --- running them ---
-def _locked_saves(lock_path):
-    """Make this process's Numba cache saves (read index, add entry, write) hold ``lock_path``."""
-    import fcntl
-    from numba.core.caching import IndexDataCacheFile
-    save = IndexDataCacheFile.save
-
-    def locked_save(self, key, data):
-        with open(lock_path, "a") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            save(self, key, data)
-    IndexDataCacheFile.save = locked_save
-
-
 def run_job(name):
     """Run job ``name`` in both float dtypes in this process; its wall time in seconds."""
     import nbtorch
@@ -258,12 +245,9 @@ def warmup(names=None, processes=None, progress=True):
         processes = 1
     bar = _bar(len(names), progress)
     times = {}
-    lock = os.path.join(tempfile.gettempdir(), f"nbtorch-warmup-{os.getuid()}.lock") \
-        if processes > 1 else None
     # spawn: fresh interpreters (a forked child would inherit Numba's and BLAS's thread state)
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_locked_saves if lock else None,
-                             initargs=(lock,) if lock else ()) as pool:
+                             initializer=lock_cache_saves) as pool:
         jobs = {pool.submit(run_job, n): n for n in names}
         for job in as_completed(jobs):
             times[jobs[job]] = job.result()
