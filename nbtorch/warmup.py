@@ -7,8 +7,8 @@ library uses is to use the library: each job below runs one family of ops throug
 parallel, direct and im2col convolution). The jobs run in a pool of processes, one per core;
 compiling is single-threaded, so on 2 cores this halves the wall time.
 
-Numba's cache is not safe for concurrent writers, so the workers save under one file lock
-(``_cache_lock``).
+Numba's cache is not safe for concurrent writers; the CPU kernels save under one file lock
+(kernels/_cache_lock.py), so the workers can share it.
 """
 import argparse
 import multiprocessing
@@ -16,8 +16,6 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-
-from ._cache_lock import lock_cache_saves
 
 FLOATS = ("float32", "float64")
 
@@ -246,8 +244,7 @@ def warmup(names=None, processes=None, progress=True):
     bar = _bar(len(names), progress)
     times = {}
     # spawn: fresh interpreters (a forked child would inherit Numba's and BLAS's thread state)
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=lock_cache_saves) as pool:
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
         jobs = {pool.submit(run_job, n): n for n in names}
         for job in as_completed(jobs):
             times[jobs[job]] = job.result()

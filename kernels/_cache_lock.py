@@ -1,5 +1,6 @@
 """Numba's on-disk cache shared by several processes at once (the warmup's pool, pytest-xdist's
-workers): each save holds one file lock.
+workers, two scripts started together): each save holds one file lock. Applied when the CPU
+kernels load.
 
 Numba's cache is not safe for concurrent writers: two processes saving overloads of one function
 at once can both pick the same data file for different signatures, and one index entry then points
