@@ -33,11 +33,7 @@ class Workload:
 
 def set_threads(lib):
     """Both libraries on the same number of threads."""
-    if lib.__name__ == "torch":
-        lib.set_num_threads(THREADS)
-    else:
-        import numba
-        numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
+    lib.set_num_threads(THREADS)
 
 
 # --- models ---

@@ -1,4 +1,8 @@
 """nbtorch: PyTorch's API over Numba kernels. ``import nbtorch as torch``."""
+import builtins
+import numbers
+import operator
+
 from . import _dtype
 from ._device import device  # noqa: F401
 from ._dtype import (bool_ as bool, float16, float32, float64, get_default_dtype, int8, int16,  # noqa: F401
@@ -46,6 +50,22 @@ def can_cast(from_, to):
 
 def is_floating_point(input):
     return input.dtype.is_floating_point
+
+
+def set_num_threads(n):
+    """The number of threads the CPU kernels use, the caller's included; at most Numba's
+    NUMBA_NUM_THREADS (the number of cores unless set), as Numba's pool has that many."""
+    if isinstance(n, builtins.bool) or not isinstance(n, numbers.Integral):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    import numba
+    numba.set_num_threads(builtins.min(operator.index(n), numba.config.NUMBA_NUM_THREADS))
+
+
+def get_num_threads():
+    import numba
+    return numba.get_num_threads()
 
 
 def set_printoptions(**kwargs):
