@@ -177,6 +177,22 @@ def _from_wide(yg, wide, b):
                 dst[s] = src[s] + bias
 
 
+@njit(cache=True, inline="always")
+def _im2col(mode, wk, xs, cols, wide, OW, p):
+    """COPY: unfold the padded input planes xs into the im2col matrix cols (Cg*KH*KW, OH*Wy);
+    ADD: add cols back into xs. wk (Cg, KH, KW) gives the taps' shape; wide (Og, OH, Wy)."""
+    _taps(mode, wk, xs, cols.reshape(wk.shape + wide.shape[1:]), wide.shape[1], OW, p, False)
+
+
+@njit(cache=True, inline="always")
+def _direct(mode, wg, xs, wide, OW, p):
+    """SCATTER (input gradient) or DOT (weight gradient) of every output channel's taps, wg
+    (Og, Cg, KH, KW), with its wide plane wide[o] (OH, Wy)."""
+    for o in range(wg.shape[0]):
+        _taps(mode, wg[o], xs, wide[o].reshape((1, 1, 1) + wide.shape[1:]), wide.shape[1], OW, p,
+              True)
+
+
 # --- the passes over the samples lo..hi, on grouped views ---
 # One argument list for all three: y = out or grad_out (N, G, Og, OH, OW), x = input or grad_input
 # (N, G, Cg, H, W), w = weight or grad_weight (G, Og, Cg, KH, KW), b (G, Og) or (G, 0) for no bias.
@@ -186,7 +202,7 @@ def _from_wide(yg, wide, b):
 @njit(cache=True, nogil=True)
 def _forward(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
     """y = conv(x, w) + b."""
-    G, Og, Cg, KH, KW = w.shape
+    G, Og = w.shape[:2]
     OH, OW = y.shape[3], y.shape[4]
     for n in range(lo, hi):
         for g in range(G):
@@ -196,8 +212,7 @@ def _forward(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
                 for o in range(Og):
                     _gather(w[g, o], xs, wide[o], OH, OW, p)
             else:
-                _taps(COPY, w[g, 0], xs, cols.reshape((Cg, KH, KW) + wide.shape[1:]), OH, OW, p,
-                      False)
+                _im2col(COPY, w[g, 0], xs, cols, wide, OW, p)
                 gemm(w.reshape((G, Og, -1))[g], cols, wide.reshape((Og, -1)), False, False, 1.0,
                      0.0)
             _from_wide(y[n, g], wide, b[g])
@@ -206,22 +221,19 @@ def _forward(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
 @njit(cache=True, nogil=True)
 def _backward_input(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
     """x = the input gradient for grad_out y."""
-    G, Og, Cg, KH, KW = w.shape
-    OH, OW = y.shape[3], y.shape[4]
+    G, Og = w.shape[:2]
+    OW = y.shape[4]
     for n in range(lo, hi):
         for g in range(G):
             xs = x[n, g] if xpad.size == 0 else xpad
             xs[:] = 0
             _to_wide(wide, y[n, g])
             if direct:
-                for o in range(Og):
-                    _taps(SCATTER, w[g, o], xs, wide[o].reshape((1, 1, 1) + wide.shape[1:]), OH,
-                          OW, p, True)
+                _direct(SCATTER, w[g], xs, wide, OW, p)
             else:
                 gemm(w.reshape((G, Og, -1))[g], wide.reshape((Og, -1)), cols, True, False, 1.0,
                      0.0)
-                _taps(ADD, w[g, 0], xs, cols.reshape((Cg, KH, KW) + wide.shape[1:]), OH, OW, p,
-                      False)
+                _im2col(ADD, w[g, 0], xs, cols, wide, OW, p)
             if xpad.size:
                 _crop(xpad, x[n, g], p)
 
@@ -229,19 +241,16 @@ def _backward_input(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
 @njit(cache=True, nogil=True)
 def _backward_weight(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
     """w += the weight gradient for grad_out y and input x."""
-    G, Og, Cg, KH, KW = w.shape
-    OH, OW = y.shape[3], y.shape[4]
+    G, Og = w.shape[:2]
+    OW = y.shape[4]
     for n in range(lo, hi):
         for g in range(G):
             xs = _padded(x[n, g], xpad, p)
             _to_wide(wide, y[n, g])
             if direct:
-                for o in range(Og):
-                    _taps(DOT, w[g, o], xs, wide[o].reshape((1, 1, 1) + wide.shape[1:]), OH, OW,
-                          p, True)
+                _direct(DOT, w[g], xs, wide, OW, p)
             else:
-                _taps(COPY, w[g, 0], xs, cols.reshape((Cg, KH, KW) + wide.shape[1:]), OH, OW, p,
-                      False)
+                _im2col(COPY, w[g, 0], xs, cols, wide, OW, p)
                 gemm(wide.reshape((Og, -1)), cols, w.reshape((G, Og, -1))[g], False, True, 1.0,
                      1.0)
 

@@ -45,6 +45,14 @@ def _moments(x, n0, n1, c0, c1):
     return mean, ss / count
 
 
+@njit(cache=True, inline="always")
+def _running(rmean, rvar, mean, var, count, momentum):
+    """Running mean and var moved by ``momentum`` towards the batch mean and the unbiased var of
+    ``count`` > 0 elements; the CUDA kernel calls it too."""
+    unbiased = var * count / (count - 1) if count > 1 else math.nan
+    return (1.0 - momentum) * rmean + momentum * mean, (1.0 - momentum) * rvar + momentum * unbiased
+
+
 @njit(cache=True)
 def batch_norm_fwd_k(x, w, b, rmean, rvar, out, smean, sinvstd, training, update, momentum, eps):
     N, C, L = x.shape
@@ -53,9 +61,7 @@ def batch_norm_fwd_k(x, w, b, rmean, rvar, out, smean, sinvstd, training, update
         if training:
             mean, var = _moments(x, 0, N, c, c + 1)
             if update and count > 0:
-                unbiased = var * count / (count - 1) if count > 1 else math.nan
-                rmean[c] = (1.0 - momentum) * rmean[c] + momentum * mean
-                rvar[c] = (1.0 - momentum) * rvar[c] + momentum * unbiased
+                rmean[c], rvar[c] = _running(rmean[c], rvar[c], mean, var, count, momentum)
         else:
             mean, var = rmean[c], rvar[c]
         invstd = 1.0 / math.sqrt(var + eps)

@@ -224,8 +224,18 @@ def _std_line(x, std, g, correction, gx):
 
 
 @_inline
+def _prod_grad(v, g, rest, zeros):
+    """d prod / dv = the product of the others, from the product ``rest`` of the line's non-zero
+    entries and its count of ``zeros``: exact with zeros (one, or several). CUDA's too."""
+    if zeros == 0:
+        return g * rest / v
+    if zeros == 1 and v == 0:
+        return g * rest
+    return 0.0
+
+
+@_inline
 def _prod_line(x, unused, g, p, gx):
-    """d prod / dx[k] = product of the others: exact with zeros (one zero, or several)."""
     zeros = 0
     rest = 1.0                      # product of the non-zero entries
     for v in x:
@@ -234,34 +244,34 @@ def _prod_line(x, unused, g, p, gx):
         else:
             rest *= v
     for k in range(x.shape[0]):
-        if zeros == 0:
-            gx[k] = g * rest / x[k]
-        elif zeros == 1 and x[k] == 0:
-            gx[k] = g * rest
-        else:
-            gx[k] = 0.0
+        gx[k] = _prod_grad(x[k], g, rest, zeros)
+
+
+@_inline
+def _norm_grad(v, norm, g, p, count):
+    """PyTorch's vector-norm gradient at v: g sign(v) |v|^(p-1) / norm^(p-1); ``count`` ties
+    share an inf-norm. CUDA's too."""
+    v = float(v)
+    sign = (v > 0) - (v < 0)
+    if p == 0.0 or (norm == 0 and p >= 1.0) or (v == 0 and p < 1.0):
+        return 0.0
+    if p == 1.0:
+        return g * sign
+    if p == 2.0:
+        return g * v / norm
+    if count > 0:
+        return g * sign / count if _hit(abs(v), norm) else 0.0
+    return g * sign * (abs(v) / norm) ** (p - 1.0)
 
 
 @_inline
 def _norm_line(x, norm, g, p, gx):
-    """PyTorch's vector-norm gradient: g * sign(x) |x|^(p-1) / norm^(p-1); ties share inf-norms."""
     count = 0
     if p == np.inf or p == -np.inf:
         for v in x:
             count += _hit(abs(v), norm)
     for k in range(x.shape[0]):
-        v = float(x[k])
-        sign = (v > 0) - (v < 0)
-        if p == 0.0 or (norm == 0 and p >= 1.0) or (v == 0 and p < 1.0):
-            gx[k] = 0.0
-        elif p == 1.0:
-            gx[k] = g * sign
-        elif p == 2.0:
-            gx[k] = g * v / norm
-        elif count > 0:
-            gx[k] = g * sign / count if _hit(abs(v), norm) else 0.0
-        else:
-            gx[k] = g * sign * (abs(v) / norm) ** (p - 1.0)
+        gx[k] = _norm_grad(x[k], norm, g, p, count)
 
 
 # --- forward kernels -----------------------------------------------------------------------

@@ -17,6 +17,7 @@ import math
 
 from numba import cuda
 
+from ..cpu.norm import _running
 from ..registry import register
 from ._array import contiguous, flat
 from ._block import block_buffer, block_sum, block_sum2, row_grid
@@ -65,9 +66,7 @@ def _batch_norm_fwd(x, w, b, rmean, rvar, out, smean, sinvstd, N, C, L, training
         if training:
             mean, var = _moments(x, 0, N, c, 1, C, L, buf)
             if rmean.size and count > 0 and cuda.threadIdx.x == 0:
-                unbiased = var * count / (count - 1) if count > 1 else math.nan
-                rmean[c] = (1.0 - momentum) * rmean[c] + momentum * mean
-                rvar[c] = (1.0 - momentum) * rvar[c] + momentum * unbiased
+                rmean[c], rvar[c] = _running(rmean[c], rvar[c], mean, var, count, momentum)
         else:
             mean, var = rmean[c], rvar[c]
         invstd = 1.0 / math.sqrt(var + eps)

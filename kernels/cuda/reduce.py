@@ -16,7 +16,8 @@ import math
 import numpy as np
 from numba import cuda, from_dtype, int64
 
-from ..cpu.reduce import _add, _and, _before, _gt, _hit, _lt, _mul, _or
+from ..cpu.reduce import (_add, _and, _before, _gt, _hit, _lt, _mul, _norm_grad, _or,
+                          _prod_grad)
 from ..registry import register
 from . import _array
 from ._array import dev, grid
@@ -456,29 +457,7 @@ def _prod_bwd(x, g, gx, ty):
         o, i, k0, at, ok = ln
         if ok:
             for k in range(k0, n, ty):
-                if zeros == 0:
-                    gx[o, k, i] = g[o, i] * rest / x[o, k, i]
-                elif zeros == 1 and x[o, k, i] == 0:
-                    gx[o, k, i] = g[o, i] * rest
-                else:
-                    gx[o, k, i] = 0.0
-
-
-@cuda.jit(device=True)
-def _norm_grad(v, norm, g, p, count):
-    """PyTorch's vector-norm gradient at v: g sign(v) |v|^(p-1) / norm^(p-1); ``count`` ties
-    share an inf-norm."""
-    v = np.float64(v)
-    sign = np.float64(v > 0) - np.float64(v < 0)
-    if p == 0.0 or (norm == 0 and p >= 1.0) or (v == 0 and p < 1.0):
-        return 0.0
-    if p == 1.0:
-        return g * sign
-    if p == 2.0:
-        return g * v / norm
-    if count > 0:
-        return g * sign / count if _hit(abs(v), norm) else 0.0
-    return g * sign * (abs(v) / norm) ** (p - 1.0)
+                gx[o, k, i] = _prod_grad(x[o, k, i], g[o, i], rest, zeros)
 
 
 @cuda.jit
