@@ -63,6 +63,25 @@ def _check_masks(x, key):
         d += _dims_indexed(k)
 
 
+def _on(host, device):
+    """The NumPy array ``host`` as a tensor on ``device`` (shared on the CPU)."""
+    return Tensor._wrap(from_host(host, device), device)
+
+
+def _added_at(shape, key, g):
+    """Zeros of ``shape`` with g added at the NumPy index ``key`` (repeated places add up)."""
+    host = np.zeros(shape, g.dtype.np)
+    np.add.at(host, key, g._host())
+    return _on(host, g._device)
+
+
+def _zeroed_at(g, key):
+    """g with zeros at the NumPy index ``key``."""
+    host = g._host().copy()
+    host[key] = 0
+    return _on(host, g._device)
+
+
 def _numpy_error(e, x, key):
     msg = str(e).replace("axis", "dimension")
     if msg.startswith("too many indices"):
@@ -86,19 +105,17 @@ class Index(Function):
             raise _numpy_error(e, x, key) from None
         if basic and x._device.type == "cpu":
             return x._view_of(data)
-        return Tensor._wrap(from_host(np.array(data, order="C"), x._device), x._device)
+        return _on(np.array(data, order="C"), x._device)
 
     @staticmethod
     def backward(ctx, g):
+        if not ctx.basic:
+            return _added_at(ctx.in_shape, ctx.key, g), None, None
         out = g.new_zeros(ctx.in_shape)
-        if ctx.basic:
-            host = out._data if out._device.type == "cpu" else out._host()
-            host[ctx.key] = g._host()
-        else:
-            host = out._host()
-            np.add.at(host, ctx.key, g._host())
+        host = out._data if out._device.type == "cpu" else out._host()
+        host[ctx.key] = g._host()
         if out._device.type != "cpu":
-            out = Tensor._wrap(from_host(host, g._device), g._device)
+            out = _on(host, g._device)
         return out, None, None
 
 
@@ -151,15 +168,11 @@ class IndexPut(Function):
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot "
                                f"be broadcast to indexing result of shape {list(target)}") from None
         ctx.accumulate = accumulate
-        return Tensor._wrap(from_host(host, x._device), x._device)
+        return _on(host, x._device)
 
     @staticmethod
     def backward(ctx, g):
-        gx = g
-        if not ctx.accumulate:
-            host = g._host().copy()
-            host[ctx.key] = 0
-            gx = Tensor._wrap(from_host(host, g._device), g._device)
+        gx = g if ctx.accumulate else _zeroed_at(g, ctx.key)
         gv = None
         if ctx.value_shape is not None and ctx.needs_input_grad[2]:
             gv = Index.apply(g, ctx.key, False)
@@ -258,13 +271,11 @@ class Gather(Function):
     def forward(ctx, x, dim, index):
         ctx.in_shape, ctx.dim, ctx.index = x.shape, dim, index
         vals = x._host()[_positions(index, dim)]
-        return Tensor._wrap(from_host(np.ascontiguousarray(vals), x._device), x._device)
+        return _on(np.ascontiguousarray(vals), x._device)
 
     @staticmethod
     def backward(ctx, g):
-        host = np.zeros(ctx.in_shape, g.dtype.np)
-        np.add.at(host, _positions(ctx.index, ctx.dim), g._host())
-        return Tensor._wrap(from_host(host, g._device), g._device), None, None
+        return _added_at(ctx.in_shape, _positions(ctx.index, ctx.dim), g), None, None
 
 
 def gather(x, dim, index):
@@ -290,18 +301,14 @@ class Scatter(Function):
             np.multiply.at(host, pos, vals)
         else:
             host[pos] = vals
-        return Tensor._wrap(from_host(host, x._device), x._device)
+        return _on(host, x._device)
 
     @staticmethod
     def backward(ctx, g):
         if ctx.reduce == "multiply":
             raise RuntimeError("the derivative for 'scatter' with reduce='multiply' is not "
                                "implemented.")
-        gx = g
-        if ctx.reduce is None:
-            host = g._host().copy()
-            host[_positions(ctx.index, ctx.dim)] = 0
-            gx = Tensor._wrap(from_host(host, g._device), g._device)
+        gx = _zeroed_at(g, _positions(ctx.index, ctx.dim)) if ctx.reduce is None else g
         gsrc = None
         if ctx.needs_input_grad[3]:
             gsrc = Gather.apply(g, ctx.dim, ctx.index)
@@ -369,8 +376,7 @@ def masked_fill(x, mask, value):
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.dim()} dimension(s).")
         value = value.item()
-    return MaskedFill.apply(mask, Tensor._wrap(from_host(np.array(value).astype(x.dtype.np),
-                                                         x._device), x._device), x)
+    return MaskedFill.apply(mask, _on(np.array(value).astype(x.dtype.np), x._device), x)
 
 
 def masked_fill_(x, mask, value):
@@ -387,13 +393,11 @@ def masked_select(x, mask):
 def nonzero(x, *, as_tuple=False):
     host = x._host()
     if host.ndim == 0 and not as_tuple:     # one row (or none) of zero coordinates
-        return Tensor._wrap(from_host(np.zeros((int(bool(host)), 0), np.int64), x._device),
-                            x._device)
+        return _on(np.zeros((int(bool(host)), 0), np.int64), x._device)
     idx = np.nonzero(np.atleast_1d(host))
     if as_tuple:
-        return tuple(Tensor._wrap(from_host(i.astype(np.int64), x._device), x._device)
-                     for i in idx)
-    return Tensor._wrap(from_host(np.stack(idx, 1).astype(np.int64), x._device), x._device)
+        return tuple(_on(i.astype(np.int64), x._device) for i in idx)
+    return _on(np.stack(idx, 1).astype(np.int64), x._device)
 
 
 def argwhere(x):
@@ -408,7 +412,7 @@ def one_hot(tensor, num_classes=-1):
     if labels.size and (labels.min() < 0 or labels.max() >= n):
         raise RuntimeError("Class values must be smaller than num_classes.")
     out = (labels[..., None] == np.arange(n)).astype(np.int64)
-    return Tensor._wrap(from_host(out, tensor._device), tensor._device)
+    return _on(out, tensor._device)
 
 
 METHODS = {

@@ -112,11 +112,12 @@ def _float_only(x, message):
 
 class Sum(Function):
     node_name = "SumBackward0"
+    op = "sum"
 
-    @staticmethod
-    def forward(ctx, x, lines):
+    @classmethod
+    def forward(cls, ctx, x, lines):
         ctx.lines = lines
-        return _reduce("sum", x, lines, x.dtype)
+        return _reduce(cls.op, x, lines, x.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -127,13 +128,9 @@ class SumDim(Sum):
     node_name = "SumBackward1"
 
 
-class Mean(Function):
+class Mean(Sum):
     node_name = "MeanBackward0"
-
-    @staticmethod
-    def forward(ctx, x, lines):
-        ctx.lines = lines
-        return _reduce("mean", x, lines, x.dtype)
+    op = "mean"
 
     @staticmethod
     def backward(ctx, g):
@@ -241,6 +238,20 @@ class MinAll(Amin):
     node_name = "MinBackward1"
 
 
+def _values_indices(op, ctx, x, shape, rows, *params):
+    """Launch ``<op>_forward`` from x's lines (ctx.lines) into new values and int64 indices of
+    ``shape``, seen by the kernel as ``rows``; saves the indices for the backward."""
+    k = _via_int64(x)
+    values = new(shape, k.dtype, x._device)
+    indices = new(shape, _dtype.int64, x._device)
+    if values.numel():
+        lookup(f"{op}_forward", x._device.type)(ctx.lines.of(k), values._data.reshape(rows),
+                                                 indices._data.reshape(rows), *params)
+    ctx.save_for_backward(indices)
+    ctx.mark_non_differentiable(indices)
+    return cast(values, x.dtype), indices
+
+
 class MaxDim(Function):
     """max/min along one dim: (values, indices); the gradient goes to the index."""
     node_name = "MaxBackward0"
@@ -249,15 +260,7 @@ class MaxDim(Function):
     @classmethod
     def forward(cls, ctx, x, lines):
         ctx.lines = lines
-        k = _via_int64(x)
-        values = new(lines.out_shape, k.dtype, x._device)
-        indices = new(lines.out_shape, _dtype.int64, x._device)
-        if values.numel():
-            lookup(f"{cls.op}_forward", x._device.type)(
-                lines.of(k), values._data.reshape(lines.rows), indices._data.reshape(lines.rows))
-        ctx.save_for_backward(indices)
-        ctx.mark_non_differentiable(indices)
-        return cast(values, x.dtype), indices
+        return _values_indices(cls.op, ctx, x, lines.out_shape, lines.rows)
 
     @staticmethod
     def backward(ctx, g, g_indices):
@@ -341,30 +344,37 @@ argmin = _arg("argmin")
 # --- var, std, norm, logsumexp --------------------------------------------------------------------
 
 class Var(Function):
+    """A reduction with one scalar parameter (var, std: the correction; norm: p)."""
     node_name = "VarBackward0"
     op = "var"
 
     @classmethod
-    def forward(cls, ctx, x, lines, correction):
-        ctx.lines, ctx.correction = lines, correction
-        out = _reduce(cls.op, x, lines, x.dtype, correction)
+    def forward(cls, ctx, x, lines, param):
+        ctx.lines, ctx.param = lines, param
+        out = _reduce(cls.op, x, lines, x.dtype, param)
         ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         x, _ = ctx.saved_tensors
-        return _line_grad("var", ctx, x, (g,), (ctx.correction,)), None, None
+        return _line_grad("var", ctx, x, (g,), (ctx.param,)), None, None
 
 
 class Std(Var):
+    """std and norm, whose backward kernels also read the result."""
     node_name = "StdBackward0"
     op = "std"
 
-    @staticmethod
-    def backward(ctx, g):
-        x, std = ctx.saved_tensors
-        return _line_grad("std", ctx, x, (std, g), (ctx.correction,)), None, None
+    @classmethod
+    def backward(cls, ctx, g):
+        x, out = ctx.saved_tensors
+        return _line_grad(cls.op, ctx, x, (out, g), (ctx.param,)), None, None
+
+
+class Norm(Std):
+    node_name = "LinalgVectorNormBackward0"
+    op = "norm"
 
 
 def _moment(cls):
@@ -398,22 +408,6 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return (std(input, dim, unbiased, keepdim, correction=correction),
             mean(input, dim, keepdim))
-
-
-class Norm(Function):
-    node_name = "LinalgVectorNormBackward0"
-
-    @staticmethod
-    def forward(ctx, x, lines, p):
-        ctx.lines, ctx.p = lines, p
-        out = _reduce("norm", x, lines, x.dtype, p)
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        return _line_grad("norm", ctx, x, (out, g), (ctx.p,)), None, None
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
@@ -460,16 +454,21 @@ def logsumexp(input, dim, keepdim=False):
 
 # --- cumsum, cumprod --------------------------------------------------------------------------
 
+def _scan_forward(op, x, lines):
+    """Launch ``<op>_forward`` from x's lines into a new tensor of x's shape."""
+    out = new(x.shape, x.dtype, x._device)
+    if out.numel():
+        lookup(f"{op}_forward", x._device.type)(lines.of(x), out._data.reshape(lines.shape))
+    return out
+
+
 class Cumsum(Function):
     node_name = "CumsumBackward0"
 
     @staticmethod
     def forward(ctx, x, lines):
         ctx.lines = lines
-        out = new(x.shape, x.dtype, x._device)
-        if out.numel():
-            lookup("cumsum_forward", x._device.type)(lines.of(x), out._data.reshape(lines.shape))
-        return out
+        return _scan_forward("cumsum", x, lines)
 
     @staticmethod
     def backward(ctx, g):
@@ -484,9 +483,7 @@ class Cumprod(Function):
     @staticmethod
     def forward(ctx, x, lines):
         ctx.lines = lines
-        out = new(x.shape, x.dtype, x._device)
-        if out.numel():
-            lookup("cumprod_forward", x._device.type)(lines.of(x), out._data.reshape(lines.shape))
+        out = _scan_forward("cumprod", x, lines)
         ctx.save_for_backward(x, out)
         return out
 
@@ -558,19 +555,11 @@ class Sort(Function):
     @classmethod
     def forward(cls, ctx, x, lines, k, descending):
         ctx.lines, ctx.k = lines, k
-        kx = _via_int64(x)
         shape = list(x.shape)
         if shape:
             shape[lines.dims[0]] = k
-        values = new(shape, kx.dtype, x._device)
-        indices = new(shape, _dtype.int64, x._device)
-        if values.numel():
-            m = (lines.shape[0], k, lines.shape[2])
-            lookup(f"{cls.op}_forward", x._device.type)(lines.of(kx), values._data.reshape(m),
-                                                         indices._data.reshape(m), descending)
-        ctx.save_for_backward(indices)
-        ctx.mark_non_differentiable(indices)
-        return cast(values, x.dtype), indices
+        return _values_indices(cls.op, ctx, x, shape, (lines.shape[0], k, lines.shape[2]),
+                               descending)
 
     @staticmethod
     def backward(ctx, g, g_indices):

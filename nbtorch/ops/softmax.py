@@ -3,40 +3,17 @@ tensor functions/methods (``torch.softmax(x, dim)``, ``x.log_softmax(dim)``) and
 nn.functional forms (``dim=None`` picks PyTorch's implicit dimension, with its warning)."""
 import warnings
 
-from ..autograd.function import Function
-from ..kernels.registry import lookup
-from ._util import new
+from .activation import _Pointwise
 from .elementwise import _type_name
 
 
-class _Softmax(Function):
-    """``out = <op>(x)`` along ``dim``; backward from the saved output."""
-    op = None
-
-    @classmethod
-    def forward(cls, ctx, x, dim):
-        x = x.contiguous()
-        out = new(x._data.shape, x.dtype, x._device)
-        lookup(f"{cls.op}_forward", x._device.type)(x._data, out._data, dim)
-        ctx.save_for_backward(out)
-        ctx.dim = dim
-        return out
-
-    @classmethod
-    def backward(cls, ctx, grad):
-        (out,) = ctx.saved_tensors
-        grad = grad.contiguous()
-        gx = new(grad._data.shape, grad.dtype, grad._device)
-        lookup(f"{cls.op}_backward", grad._device.type)(grad._data, out._data, gx._data, ctx.dim)
-        return gx, None
+# the kernels take ``dim`` as their one parameter; the backward reads the saved output
+class Softmax(_Pointwise):
+    node_name, op, saves_output = "SoftmaxBackward0", "softmax", True
 
 
-class Softmax(_Softmax):
-    node_name, op = "SoftmaxBackward0", "softmax"
-
-
-class LogSoftmax(_Softmax):
-    node_name, op = "LogSoftmaxBackward0", "log_softmax"
+class LogSoftmax(_Pointwise):
+    node_name, op, saves_output = "LogSoftmaxBackward0", "log_softmax", True
 
 
 def _apply(fn, input, dim, dtype):
