@@ -14,6 +14,8 @@ import nbtorch.ops.conv as conv_ops
 from nbtorch import nn
 from nbtorch.autograd import gradcheck
 
+from central_differences import central_differences
+
 try:
     import torch as TORCH
 except ImportError:
@@ -63,21 +65,6 @@ def reference(x, w, b, stride, lo, hi, dilation, groups):
     return out if b is None else out + b.reshape(1, O, 1, 1)
 
 
-def central_difference(f, a, eps=1e-3):
-    """d f / d a element by element (f is linear in a: exact up to rounding)."""
-    grad = np.empty_like(a)
-    flat, g = a.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        keep = flat[i]
-        flat[i] = keep + eps
-        up = f()
-        flat[i] = keep - eps
-        down = f()
-        flat[i] = keep
-        g[i] = (up - down) / (2 * eps)
-    return grad
-
-
 @pytest.fixture(params=["direct", "im2col"])
 def path(request, monkeypatch):
     monkeypatch.setattr(K, "choose_path", lambda *shape: request.param)
@@ -118,8 +105,8 @@ def numeric_grads(case):
 
         def loss():
             return float(np.sum(reference(x, w, b, stride, lo, hi, dilation, groups) * g))
-        _FD[case] = (g, central_difference(loss, x), central_difference(loss, w),
-                     central_difference(loss, b))
+        _FD[case] = (g, central_differences(loss, x, h=1e-3),
+                     central_differences(loss, w, h=1e-3), central_differences(loss, b, h=1e-3))
     return _FD[case]
 
 
@@ -280,9 +267,9 @@ def test_unneeded_gradients_are_not_computed(monkeypatch):
     assert ops == ["conv2d_forward", "conv2d_backward_weight"]
     assert x.grad is None and b.grad is None
     wn = w.detach().numpy().copy()
-    np.testing.assert_allclose(w.grad.numpy(), central_difference(
+    np.testing.assert_allclose(w.grad.numpy(), central_differences(
         lambda: float(reference(x.numpy(), wn, b.numpy(), (1, 1), (0, 0), (0, 0), (1, 1), 1).sum()),
-        wn), atol=1e-6)
+        wn, h=1e-3), atol=1e-6)
 
 
 @pytest.mark.parametrize("out_channels", [2, 12])

@@ -22,67 +22,66 @@ def _stats(rng, shape, dtype):
     return (rng.standard_normal(shape) * 0.3).astype(dtype), (rng.random(shape) + 0.5).astype(dtype)
 
 
+def _forward_args(rng, shape, params, stats, dtype, affine):
+    """x, weight, bias, out, mean, rstd: a forward launcher's arrays (batch norm's running stats
+    go after the bias). ``params``: the weight's shape, ``stats``: the statistics' shape."""
+    return [_x(rng, shape, dtype), _param(rng, params, dtype, affine),
+            _param(rng, params, dtype, affine, 0.0), out(rng, shape, dtype),
+            out(rng, stats, dtype), out(rng, stats, dtype)]
+
+
+def _backward_args(rng, shape, params, stats, dtype, affine, needs, strided=False):
+    """grad, x, weight, mean, rstd, grad_input, grad_weight, grad_bias: a backward launcher's
+    arrays; ``needs`` says which gradients are wanted (None for the others)."""
+    mean, rstd = _stats(rng, stats, dtype)
+    gx, gw, gb = (out(rng, s, dtype) if n else None for s, n in zip((shape, params, params), needs))
+    g = rng.standard_normal(shape).astype(dtype)
+    if strided:               # a transposed gradient: the launcher reads it through a copy
+        g = View(np.ascontiguousarray(g.swapaxes(0, 1)), lambda a: a.swapaxes(0, 1))
+    return [g, _x(rng, shape, dtype), _param(rng, params, dtype, affine), mean, rstd, gx, gw, gb]
+
+
 def _batch_fwd(shape, dtype, training=True, running=True, affine=True, momentum=0.1):
     def make(rng):
         C = shape[1]
         rmean, rvar = (_param(rng, C, dtype, running, 0.0),
                        _param(rng, C, dtype, running, 2.0))
-        return [_x(rng, shape, dtype), _param(rng, C, dtype, affine),
-                _param(rng, C, dtype, affine, 0.0), rmean, rvar, out(rng, shape, dtype),
-                out(rng, C, dtype), out(rng, C, dtype), training, momentum, 1e-5]
+        x, w, b, y, mean, invstd = _forward_args(rng, shape, C, C, dtype, affine)
+        return [x, w, b, rmean, rvar, y, mean, invstd, training, momentum, 1e-5]
     return make
 
 
 def _batch_bwd(shape, dtype, training=True, affine=True, needs=(True, True, True)):
     def make(rng):
-        C = shape[1]
-        mean, invstd = _stats(rng, C, dtype)
-        gx, gw, gb = (out(rng, s, dtype) if n else None for s, n in zip((shape, C, C), needs))
-        return [rng.standard_normal(shape).astype(dtype), _x(rng, shape, dtype),
-                _param(rng, C, dtype, affine), mean, invstd, gx, gw, gb, training]
+        return _backward_args(rng, shape, shape[1], shape[1], dtype, affine, needs) + [training]
     return make
 
 
 def _group_fwd(shape, dtype, groups, affine=True):
     def make(rng):
-        C = shape[1]
-        return [_x(rng, shape, dtype), _param(rng, C, dtype, affine),
-                _param(rng, C, dtype, affine, 0.0), out(rng, shape, dtype),
-                out(rng, (shape[0], groups), dtype), out(rng, (shape[0], groups), dtype), groups,
-                1e-5]
+        return _forward_args(rng, shape, shape[1], (shape[0], groups), dtype, affine) + \
+            [groups, 1e-5]
     return make
 
 
 def _group_bwd(shape, dtype, groups, affine=True, needs=(True, True, True)):
     def make(rng):
-        C = shape[1]
-        mean, rstd = _stats(rng, (shape[0], groups), dtype)
-        gx, gw, gb = (out(rng, s, dtype) if n else None for s, n in zip((shape, C, C), needs))
-        return [rng.standard_normal(shape).astype(dtype), _x(rng, shape, dtype),
-                _param(rng, C, dtype, affine), mean, rstd, gx, gw, gb, groups]
+        return _backward_args(rng, shape, shape[1], (shape[0], groups), dtype, affine,
+                              needs) + [groups]
     return make
 
 
 def _layer_fwd(shape, normalized, dtype, affine=True):
     def make(rng):
         rows = shape[:len(shape) - len(normalized)]
-        return [_x(rng, shape, dtype), _param(rng, normalized, dtype, affine),
-                _param(rng, normalized, dtype, affine, 0.0), out(rng, shape, dtype),
-                out(rng, rows, dtype), out(rng, rows, dtype), 1e-5]
+        return _forward_args(rng, shape, normalized, rows, dtype, affine) + [1e-5]
     return make
 
 
 def _layer_bwd(shape, normalized, dtype, affine=True, needs=(True, True, True), strided=False):
     def make(rng):
         rows = shape[:len(shape) - len(normalized)]
-        mean, rstd = _stats(rng, rows, dtype)
-        gx, gw, gb = (out(rng, s, dtype) if n else None
-                      for s, n in zip((shape, normalized, normalized), needs))
-        g = rng.standard_normal(shape).astype(dtype)
-        if strided:           # a transposed gradient: the launcher reads it through a copy
-            g = View(np.ascontiguousarray(g.swapaxes(0, 1)), lambda a: a.swapaxes(0, 1))
-        return [g, _x(rng, shape, dtype), _param(rng, normalized, dtype, affine), mean, rstd,
-                gx, gw, gb]
+        return _backward_args(rng, shape, normalized, rows, dtype, affine, needs, strided)
     return make
 
 

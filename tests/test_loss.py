@@ -13,6 +13,8 @@ import nbtorch.nn.functional as F
 from nbtorch.autograd import gradcheck
 from nbtorch.kernels.registry import lookup
 
+from central_differences import central_differences
+
 try:
     import torch as TORCH
 except ImportError:
@@ -92,6 +94,14 @@ def weights(C, dtype, seed=2):
     return np.random.default_rng(seed).uniform(0.5, 2.0, C).astype(dtype)
 
 
+def inputs(shape, ignore, dtype=np.float64):
+    """x of ``shape``, class targets (one is ``ignore`` unless None), class weights and the
+    ignore_index to pass."""
+    C = shape[1] if len(shape) > 1 else shape[0]
+    return (sample(shape, dtype), targets(shape, C, ignore), weights(C, dtype),
+            -100 if ignore is None else ignore)
+
+
 # (input shape, ignore_index used in the targets or None, label_smoothing)
 CE_CASES = [((6, 5), None, 0.0), ((6, 5), -100, 0.3), ((6, 5), 2, 0.0), ((4, 17), -100, 0.1),
             ((3, 4, 2, 3), -100, 0.2), ((2, 3, 5), None, 0.0), ((5,), None, 0.25)]
@@ -122,25 +132,12 @@ def _grad_seed(reduction, t, dtype, seed=4):
     return sample(t.shape if reduction == "none" else (), dtype, seed, 1.0)
 
 
-def _finite_differences(f, x, g, eps=1e-6):
-    """d <g, f(x)> / dx by float64 central differences."""
-    num = np.empty_like(x)
-    for i in range(x.size):
-        xp, xm = x.copy(), x.copy()
-        xp.flat[i] += eps
-        xm.flat[i] -= eps
-        num.flat[i] = (g * (f(xp) - f(xm))).sum() / (2 * eps)
-    return num
-
-
 # --- cross-entropy kernels ---
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape,ignore,eps", CE_CASES, ids=CE_IDS)
 def test_cross_entropy_kernel_forward(shape, ignore, eps, reduction, dtype):
-    C = shape[1] if len(shape) > 1 else shape[0]
-    x, t, w = sample(shape, dtype), targets(shape, C, ignore), weights(C, dtype)
-    ig = -100 if ignore is None else ignore
+    x, t, w, ig = inputs(shape, ignore, dtype)
     out = _ce_kernel(x, t, w, ig, eps, reduction)
     np.testing.assert_allclose(out, np_cross_entropy(x, t, w.astype(np.float64), ig, eps,
                                                      reduction), **TOL[dtype])
@@ -150,10 +147,8 @@ def test_cross_entropy_kernel_forward(shape, ignore, eps, reduction, dtype):
 @pytest.mark.parametrize("shape,ignore,eps", CE_CASES, ids=CE_IDS)
 def test_cross_entropy_kernel_probs(shape, ignore, eps, dtype):
     """The forward's probs: the softmax over the class dim, in x's layout; 0 on ignored rows."""
+    x, t, w, ig = inputs(shape, ignore, dtype)
     axis = 1 if len(shape) > 1 else 0
-    C = shape[axis]
-    x, t, w = sample(shape, dtype), targets(shape, C, ignore), weights(C, dtype)
-    ig = -100 if ignore is None else ignore
     probs = _ce_forward(x, t, w, ig, eps, "mean")[1]
     e = np.exp(x - x.max(axis, keepdims=True).astype(np.float64))
     expected = np.where(np.expand_dims(t == ig, axis), 0, e / e.sum(axis, keepdims=True))
@@ -164,12 +159,10 @@ def test_cross_entropy_kernel_probs(shape, ignore, eps, dtype):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape,ignore,eps", CE_CASES, ids=CE_IDS)
 def test_cross_entropy_kernel_backward(shape, ignore, eps, reduction):
-    C = shape[1] if len(shape) > 1 else shape[0]
-    x, t, w = sample(shape), targets(shape, C, ignore), weights(C, np.float64)
-    ig = -100 if ignore is None else ignore
+    x, t, w, ig = inputs(shape, ignore)
     g = _grad_seed(reduction, t, np.float64)
     gx = _ce_kernel_backward(g, x, t, w, ig, eps, reduction)
-    num = _finite_differences(lambda a: _ce_kernel(a, t, w, ig, eps, reduction), x, g)
+    num = central_differences(lambda: _ce_kernel(x, t, w, ig, eps, reduction), x, g)
     np.testing.assert_allclose(gx, num, rtol=1e-6, atol=1e-9)
     # float32 agrees with float64
     gx32 = _ce_kernel_backward(g.astype(np.float32), x.astype(np.float32), t,
@@ -195,9 +188,12 @@ def test_cross_entropy_kernel_extremes():
 PROB_CASES = [((6, 5), 0.0), ((4, 17), 0.3), ((3, 4, 2, 3), 0.1), ((5,), 0.0)]
 
 
-def _prob_targets(shape, dtype, seed=5):
+def _prob_inputs(shape, dtype=np.float64, seed=5):
+    """x of ``shape``, probability targets (summing to 1 over the class dim) and class weights."""
+    axis = 1 if len(shape) > 1 else 0
     q = np.random.default_rng(seed).uniform(0, 1, shape)
-    return (q / q.sum(1 if len(shape) > 1 else 0, keepdims=True)).astype(dtype)
+    return (sample(shape, dtype), (q / q.sum(axis, keepdims=True)).astype(dtype),
+            weights(shape[axis], dtype))
 
 
 def _prob_kernel(x, q, w, eps, reduction):
@@ -211,8 +207,7 @@ def _prob_kernel(x, q, w, eps, reduction):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape,eps", PROB_CASES)
 def test_cross_entropy_prob_kernels(shape, eps, reduction, dtype):
-    C = shape[1] if len(shape) > 1 else shape[0]
-    x, q, w = sample(shape, dtype), _prob_targets(shape, dtype), weights(C, dtype)
+    x, q, w = _prob_inputs(shape, dtype)
     out = _prob_kernel(x, q, w, eps, reduction)
     np.testing.assert_allclose(out, np_cross_entropy_prob(x, q, w.astype(np.float64), eps,
                                                           reduction), **TOL[dtype])
@@ -220,7 +215,7 @@ def test_cross_entropy_prob_kernels(shape, eps, reduction, dtype):
         g = sample(out.shape, dtype, 4, 1.0)
         gx = np.empty_like(x)
         lookup("cross_entropy_prob_backward", "cpu")(g, x, q, w, gx, eps, reduction)
-        num = _finite_differences(lambda a: _prob_kernel(a, q, w, eps, reduction), x, g)
+        num = central_differences(lambda: _prob_kernel(x, q, w, eps, reduction), x, g)
         np.testing.assert_allclose(gx, num, rtol=1e-6, atol=1e-9)
 
 
@@ -237,9 +232,7 @@ def _nll_kernel(x, t, w, ignore, reduction):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape,ignore", NLL_CASES)
 def test_nll_kernels(shape, ignore, reduction, dtype):
-    C = shape[1] if len(shape) > 1 else shape[0]
-    x, t, w = sample(shape, dtype), targets(shape, C, ignore), weights(C, dtype)
-    ig = -100 if ignore is None else ignore
+    x, t, w, ig = inputs(shape, ignore, dtype)
     out = _nll_kernel(x, t, w, ig, reduction)
     np.testing.assert_allclose(out, np_nll_loss(x, t, w.astype(np.float64), ig, reduction),
                                **TOL[dtype])
@@ -247,7 +240,7 @@ def test_nll_kernels(shape, ignore, reduction, dtype):
         g = sample(out.shape, dtype, 4, 1.0)
         gx = np.empty_like(x)
         lookup("nll_loss_backward", "cpu")(g, t, w, gx, ig, reduction)
-        num = _finite_differences(lambda a: _nll_kernel(a, t, w, ig, reduction), x, g)
+        num = central_differences(lambda: _nll_kernel(x, t, w, ig, reduction), x, g)
         np.testing.assert_allclose(gx, num, rtol=1e-6, atol=1e-9)
 
 
@@ -259,9 +252,7 @@ def _t(a, requires_grad=False):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape,ignore,eps", CE_CASES, ids=CE_IDS)
 def test_cross_entropy_op(shape, ignore, eps, reduction):
-    C = shape[1] if len(shape) > 1 else shape[0]
-    x, t, w = sample(shape), targets(shape, C, ignore), weights(C, np.float64)
-    ig = -100 if ignore is None else ignore
+    x, t, w, ig = inputs(shape, ignore)
     xt = _t(x, True)
     out = F.cross_entropy(xt, _t(t), weight=_t(w), ignore_index=ig, reduction=reduction,
                           label_smoothing=eps)
@@ -280,8 +271,7 @@ def test_cross_entropy_op(shape, ignore, eps, reduction):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape,eps", PROB_CASES)
 def test_cross_entropy_prob_op(shape, eps, reduction):
-    C = shape[1] if len(shape) > 1 else shape[0]
-    x, q, w = sample(shape), _prob_targets(shape, np.float64), weights(C, np.float64)
+    x, q, w = _prob_inputs(shape)
     xt, qt = _t(x, True), _t(q, True)
     out = F.cross_entropy(xt, qt, weight=_t(w), reduction=reduction, label_smoothing=eps)
     np.testing.assert_allclose(out.detach().numpy(), np_cross_entropy_prob(x, q, w, eps,
@@ -299,9 +289,7 @@ def test_cross_entropy_prob_op(shape, eps, reduction):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape,ignore", NLL_CASES)
 def test_nll_loss_op(shape, ignore, reduction):
-    C = shape[1] if len(shape) > 1 else shape[0]
-    x, t, w = sample(shape), targets(shape, C, ignore), weights(C, np.float64)
-    ig = -100 if ignore is None else ignore
+    x, t, w, ig = inputs(shape, ignore)
     xt = _t(x, True)
     out = F.nll_loss(xt, _t(t), weight=_t(w), ignore_index=ig, reduction=reduction)
     np.testing.assert_allclose(out.detach().numpy(), np_nll_loss(x, t, w, ig, reduction),

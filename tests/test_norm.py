@@ -7,6 +7,8 @@ import pytest
 import nbtorch.kernels.cpu.norm  # noqa: F401  (registers the launchers under test)
 from nbtorch.kernels.registry import lookup
 
+from central_differences import central_differences
+
 try:
     import torch as TORCH
 except ImportError:
@@ -22,20 +24,6 @@ def rand(shape, dtype=np.float64, seed=0, scale=1.0, shift=0.0):
 
 def as64(*arrays):
     return [None if a is None else a.astype(np.float64) for a in arrays]
-
-
-def finite_diff(loss, arr, h=1e-6):
-    """d loss() / d arr by central differences, perturbing ``arr`` in place."""
-    grad = np.zeros(arr.shape)
-    for i in np.ndindex(*arr.shape):
-        orig = arr[i]
-        arr[i] = orig + h
-        plus = loss()
-        arr[i] = orig - h
-        minus = loss()
-        arr[i] = orig
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
 
 
 # --- NumPy references ---
@@ -146,10 +134,10 @@ def test_batch_norm_backward_matches_finite_differences(affine, training, shape)
 
     _, smean, sinvstd = bn_forward(x, w, b, rmean.copy(), rvar.copy(), training)
     gx, gw, gb = bn_backward(g, x, w, smean, sinvstd, training)
-    np.testing.assert_allclose(gx, finite_diff(loss, x), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gx, central_differences(loss, x), rtol=1e-6, atol=1e-7)
     if affine:
-        np.testing.assert_allclose(gw, finite_diff(loss, w), rtol=1e-6, atol=1e-7)
-        np.testing.assert_allclose(gb, finite_diff(loss, b), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(gw, central_differences(loss, w), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(gb, central_differences(loss, b), rtol=1e-6, atol=1e-7)
 
 
 def test_batch_norm_backward_skips_grad_input():
@@ -217,10 +205,10 @@ def test_group_norm_backward_matches_finite_differences(affine, shape, groups):
 
     _, mean, rstd = gn_forward(x, groups, w, b)
     gx, gw, gb = gn_backward(g, x, groups, w, mean, rstd)
-    np.testing.assert_allclose(gx, finite_diff(loss, x), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gx, central_differences(loss, x), rtol=1e-6, atol=1e-7)
     if affine:
-        np.testing.assert_allclose(gw, finite_diff(loss, w), rtol=1e-6, atol=1e-7)
-        np.testing.assert_allclose(gb, finite_diff(loss, b), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(gw, central_differences(loss, w), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(gb, central_differences(loss, b), rtol=1e-6, atol=1e-7)
         gx2, gw2, _ = gn_backward(g, x, groups, w, mean, rstd, need_input=False)
         assert gx2 is None
         np.testing.assert_allclose(gw2, gw, rtol=1e-14)
@@ -264,10 +252,10 @@ def test_layer_norm_backward_matches_finite_differences(affine, shape, normalize
     gx = np.empty_like(x)
     gw, gb = (np.empty_like(w), np.empty_like(b)) if affine else (None, None)
     lookup("layer_norm_backward", "cpu")(g, x, w, mean, rstd, gx, gw, gb)
-    np.testing.assert_allclose(gx, finite_diff(loss, x), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gx, central_differences(loss, x), rtol=1e-6, atol=1e-7)
     if affine:
-        np.testing.assert_allclose(gw, finite_diff(loss, w), rtol=1e-6, atol=1e-7)
-        np.testing.assert_allclose(gb, finite_diff(loss, b), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(gw, central_differences(loss, w), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(gb, central_differences(loss, b), rtol=1e-6, atol=1e-7)
 
 
 # --- autograd ops and nn.functional ---

@@ -15,6 +15,8 @@ from nbtorch.autograd import gradcheck
 from nbtorch.kernels.cpu.softmax import row_max
 from nbtorch.kernels.registry import lookup
 
+from central_differences import central_differences
+
 try:
     import torch as TORCH
 except ImportError:
@@ -109,13 +111,7 @@ def test_backward_kernel_finite_differences(op, shape, dim):
     x = sample(shape, np.float64)
     g = sample(shape, np.float64, seed=2, scale=1.0)
     gx = run_backward(op, g, run(op, x, dim), dim)
-    eps = 1e-6
-    num = np.empty_like(x)
-    for i in range(x.size):
-        xp, xm = x.copy(), x.copy()
-        xp.flat[i] += eps
-        xm.flat[i] -= eps
-        num.flat[i] = (g * (run(op, xp, dim) - run(op, xm, dim))).sum() / (2 * eps)
+    num = central_differences(lambda: run(op, x, dim), x, g)
     np.testing.assert_allclose(gx, num, rtol=1e-7, atol=1e-9)
 
 
