@@ -1,4 +1,6 @@
 """nbtorch: PyTorch's API over Numba kernels. ``import nbtorch as torch``."""
+__version__ = "0.1.0"
+
 import builtins
 import numbers
 import operator
@@ -73,7 +75,7 @@ def set_printoptions(**kwargs):
     _set(**kwargs)
 
 
-from . import cuda, nn, optim, utils  # noqa: E402,F401
+from . import accelerator, cuda, nn, optim, utils  # noqa: E402,F401
 
 # --- serialization ---
 from .serialization import load, save  # noqa: E402,F401

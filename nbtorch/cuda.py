@@ -38,7 +38,7 @@ def device_count():
 
 def current_device():
     _require()
-    return _numba_cuda().get_current_device().id
+    return getattr(_numba_cuda().get_current_device(), "id", 0)     # the simulator's has no id
 
 
 def get_device_name(device=None):
