@@ -277,6 +277,10 @@ def from_numpy(ndarray):
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _dtype.from_numpy_dtype(ndarray.dtype)
+    if any(s < 0 for s in ndarray.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
+                         "with negative strides are not currently supported. (You can probably "
+                         "work around this by making a copy of your array  with array.copy().) ")
     return Tensor._wrap(ndarray)
 
 
@@ -286,7 +290,7 @@ def _legacy(dtype):
             if isinstance(args[0], Tensor):
                 return args[0].to(dtype)
             return tensor(args[0], dtype=dtype)
-        return empty(*args, dtype=dtype)
+        return empty(*(args or (0,)), dtype=dtype)      # no size: 1-D of size 0, as in PyTorch
     return ctor
 
 

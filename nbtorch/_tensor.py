@@ -15,12 +15,13 @@ _USE_DETACH = (" If you want to use a computed variable in a subgraph that doesn
 
 class Tensor:
     """``torch.Tensor(2, 3)`` / ``torch.Tensor([1, 2])`` build float32 tensors, as in PyTorch."""
+    __array_priority__ = 1000   # NumPy defers to us: ``np.float64(2) * t`` is a Tensor, as in PyTorch
 
     def __new__(cls, *args, device=None):
         from ._creation import empty, tensor
         if len(args) == 1 and not isinstance(args[0], numbers.Integral):
             return tensor(args[0], dtype=_dtype.get_default_dtype(), device=device)
-        return empty(*args, device=device)
+        return empty(*(args or (0,)), device=device)    # Tensor(): a 1-D tensor of size 0
 
     @classmethod
     def _wrap(cls, data, device=None, requires_grad=False):
@@ -258,6 +259,12 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         a = self.detach().numpy(force=True)
         return a if dtype is None else a.astype(dtype)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """A NumPy ufunc's result on a tensor is a tensor (``t * a``, ``np.exp(t)``), as in
+        PyTorch, which makes a bool result uint8."""
+        from ._creation import from_numpy
+        return from_numpy(array.astype("uint8") if array.dtype == bool else array)
 
     def _scalar(self, kind):
         if self._data.size != 1:

@@ -384,6 +384,52 @@ def test_grad_fn_names_and_next_functions():
             [f.name() for f, _ in add.next_functions]
 
 
+def test_next_functions_list_only_tensor_arguments():
+    """PyTorch lists one entry per differentiable tensor argument: no dims, exponents or bounds,
+    no where-condition or class-index target; numbers only where it wraps them (x * 2)."""
+    import nbtorch.nn.functional as F
+    x = nt.ones(2, 3, requires_grad=True)
+    y = nt.ones(2, 3)
+    acc = (x * 1).grad_fn.next_functions[0][0]
+    alone = ((acc, 0),)
+    for out in (x.view(6), x.t(), x.sum(1), x.clamp(0, 1), x ** 2, 1 - x, x.softmax(1), x[0],
+                x.to(nt.float64), x.gather(1, nt.zeros(2, 1, dtype=nt.int64)),
+                F.nll_loss(x, nt.tensor([0, 1]))):
+        assert out.grad_fn.next_functions == alone, out.grad_fn.name()
+    with_none = ((acc, 0), (None, 0))
+    for out in (x * y, x / 2, nt.where(x > 0, x, y), nt.where(x > 0, x, 0.0), nt.cat([x, y]),
+                F.mse_loss(x, y), F.binary_cross_entropy_with_logits(x, y)):
+        assert out.grad_fn.next_functions == with_none, out.grad_fn.name()
+    assert nt.stack([x, x]).grad_fn.next_functions == ((acc, 0), (acc, 0))
+
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, t, k):
+            return t * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3, None
+
+    assert Scale.apply(x, 3).grad_fn.next_functions == alone
+    assert re.fullmatch(r"<torch\.autograd\.function\.ScaleBackward object at 0x[0-9a-f]+>",
+                        repr(Scale.apply(x, 3).grad_fn))
+
+
+def test_backward_inputs_accumulates_only_into_them():
+    a, b = nt.tensor([1.0, 2.0], requires_grad=True), nt.tensor([3.0, 4.0], requires_grad=True)
+    h = a * b
+    (h * h).sum().backward(inputs=[b, h], retain_graph=True)
+    assert a.grad is None
+    same(b.grad, [2 * 1 * 3, 2 * 4 * 4])              # d/db (ab)^2 = 2 a^2 b
+    same(h.grad, [6, 16])                             # a non-leaf input gets .grad, no warning
+    nt.autograd.backward([(a * b).sum()], inputs=b)
+    same(b.grad, [6 + 1, 32 + 2])                     # accumulated: + a
+    with pytest.raises(RuntimeError, match="^`inputs` argument to `backward\\(\\)` cannot be "
+                                           "empty\\.$"):
+        (a * b).sum().backward(inputs=[])
+
+
 def test_is_leaf():
     assert nt.ones(2).is_leaf
     assert nt.ones(2, requires_grad=True).is_leaf

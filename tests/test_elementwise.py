@@ -497,6 +497,21 @@ def test_out_cannot_downcast():
         nt.add(nt.tensor([1.0]), nt.tensor([2.0]), out=nt.empty(1, dtype=nt.long))
 
 
+def test_out_refuses_autograd():
+    """PyTorch's error for out= on an input that requires grad; fine under no_grad."""
+    x, out = nt.ones(2, requires_grad=True), nt.zeros(2)
+    for name, call in (("mul", lambda: nt.mul(x, x, out=out)), ("exp", lambda: nt.exp(x, out=out)),
+                       ("cat", lambda: nt.cat([x], out=out)),
+                       ("matmul", lambda: nt.matmul(x.view(2, 1), x.view(1, 2), out=out))):
+        with pytest.raises(RuntimeError, match=rf"^{name}\(\): functions with out=\.\.\. "
+                           "arguments don't support automatic differentiation, but one of the "
+                           r"arguments requires grad\.$"):
+            call()
+    with nt.no_grad():
+        assert nt.mul(x, 3, out=out) is out and not out.requires_grad
+    check(out, np.float32([3, 3]))
+
+
 def test_div_rounding_modes():
     a, b = nt.tensor([-7.0, 7.0, -7.5]), nt.tensor([2.0, -2.0, 2.0])
     check(nt.div(a, b, rounding_mode="floor"), np.float32([-4, -4, -4]))

@@ -124,6 +124,15 @@ def test_integer_matmul():
     np.testing.assert_array_equal(torch.tensor([1, 2, 3]).dot(torch.tensor([4, 5, 6])).item(), 32)
 
 
+def test_matmul_and_mm_out():
+    """The Tensors tutorial's ``torch.matmul(tensor, tensor.T, out=y3)``: written into out."""
+    a, b = sample((3, 4), np.float32, 1), sample((4, 2), np.float32, 2)
+    for fn in (torch.matmul, torch.mm):
+        out = torch.zeros(3, 2)
+        assert fn(torch.from_numpy(a), torch.from_numpy(b), out=out) is out
+        np.testing.assert_allclose(out.numpy(), a @ b, rtol=1e-5)
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("shape", [(4, 3), (3,), (2, 4, 3)])
 @pytest.mark.parametrize("bias", [True, False])

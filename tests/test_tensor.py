@@ -84,6 +84,7 @@ def test_creation(code, expected):
 def test_creation_shapes_and_dtypes():
     assert nt.empty(0, 3).shape == (0, 3)
     assert nt.FloatTensor(2, 3).shape == (2, 3) and nt.Tensor(2).shape == (2,)
+    assert nt.Tensor().shape == (0,) and nt.LongTensor().shape == (0,)   # not 0-dim
     assert nt.empty(2, 3).new_empty(1).dtype is nt.float32
     assert nt.randint(3, 10, (2, 3)).dtype is nt.int64
     assert nt.randint(10, (3,)).shape == (3,)
@@ -233,6 +234,26 @@ def test_from_numpy_rejects():
                                         r"complex64, complex128, int64, int32, int16, int8, "
                                         r"uint64, uint32, uint16, uint8, and bool\.$"):
         nt.from_numpy(np.array(["a"]))
+    with pytest.raises(ValueError, match=r"^At least one stride in the given numpy array is "
+                                         r"negative, and tensors with negative strides are not "
+                                         r"currently supported\."):
+        nt.from_numpy(np.arange(3.0)[::-1])
+
+
+def test_numpy_operands():
+    """As in PyTorch: NumPy scalars are numbers on either side, a ufunc over a tensor gives a
+    tensor (``t * a``, ``np.exp(t)``), ``t == a`` compares elementwise, ``a * t`` is refused."""
+    t = nt.ones(2)
+    for r in (np.float64(2) * t, np.float32(2) * t, t * np.float32(2), np.int32(2) * t,
+              np.bool_(True) * (2 * t), t / np.float32(0.5)):
+        assert type(r) is nt.Tensor and r.dtype is nt.float32 and r.tolist() == [2.0, 2.0]
+    r = t * np.full(2, 3.0)
+    assert type(r) is nt.Tensor and r.dtype is nt.float64 and r.tolist() == [3.0, 3.0]
+    assert type(np.exp(t)) is nt.Tensor
+    eq = t == np.array([1.0, 0.0])
+    assert eq.dtype is nt.bool and eq.tolist() == [True, False]
+    with pytest.raises(TypeError):
+        np.ones(2) * t
 
 
 # --- item, tolist, Python numbers ---

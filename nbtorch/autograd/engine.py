@@ -34,7 +34,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
     seen = set(stack)
     while stack:
         for e in stack.pop().next_edges:
-            if e is not None:
+            if e:
                 child = e[0]
                 deps[child] = deps.get(child, 0) + 1
                 if child not in seen:
@@ -68,7 +68,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, capture=None
             if not retain_graph:
                 node.ctx._saved = None
             for i, e in enumerate(node.next_edges):
-                if e is None:
+                if not e:
                     continue
                 child, nr = e
                 g = in_grads[i]

@@ -66,7 +66,7 @@ class Node:
     def __init__(self, fn, ctx, next_edges, input_meta, n_outputs):
         self._fn = fn
         self.ctx = ctx
-        self.next_edges = next_edges      # per forward arg: (node, output_nr) or None
+        self.next_edges = next_edges      # per forward arg: (node, output_nr), None, or False
         self.input_meta = input_meta      # per forward arg: shape of the tensor, or None
         self.n_outputs = n_outputs
         self.output_meta = ()             # per output: (shape, dtype, device), to materialize zeros
@@ -78,7 +78,11 @@ class Node:
 
     @property
     def next_functions(self):
-        return tuple(e if e is not None else (None, 0) for e in self.next_edges)
+        """One entry per differentiable tensor argument, as in PyTorch; a number only where PyTorch
+        wraps it as a tensor (``x * 2``)."""
+        fn = self._fn
+        return tuple(e or (None, 0) for i, e in enumerate(self.next_edges)
+                     if (e is not False or fn.number_edges) and i not in fn.hidden_edges)
 
     @property
     def metadata(self):
@@ -111,7 +115,10 @@ class Node:
         return self.apply(grads)
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        """PyTorch's: a built-in node by its name, a user Function's node as the Python class
+        PyTorch makes for it (``torch.autograd.function.MyFnBackward``)."""
+        where = "torch.autograd.function." if self._fn.node_name is None else ""
+        return f"<{where}{self.name()} object at {hex(id(self))}>"
 
 
 class AccumulateGrad(Node):
@@ -150,9 +157,13 @@ class Function:
     """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``; call ``apply``.
 
     forward runs with grad mode off on Tensors; backward returns one gradient (or None) per
-    forward argument. ``node_name`` is the grad_fn name shown to users (PyTorch's, e.g. AddBackward0).
+    forward argument. ``node_name`` is the grad_fn name shown to users (PyTorch's, e.g. AddBackward0);
+    ``number_edges``: a number argument is listed in next_functions (PyTorch's wrapped scalars);
+    ``hidden_edges``: positions of tensor arguments PyTorch does not differentiate nor list there.
     """
     node_name = None
+    number_edges = False
+    hidden_edges = ()
 
     @classmethod
     def apply(cls, *args):
@@ -169,7 +180,8 @@ class Function:
         if not (prev and True in needs):
             return outputs
         outs = (outputs,) if isinstance(outputs, Tensor) else outputs
-        edges = tuple([_edge(a) if n else None for a, n in zip(args, needs)])
+        edges = tuple([_edge(a) if n else None if isinstance(a, Tensor) else False
+                       for a, n in zip(args, needs)])
         meta = tuple([a._data.shape if n else None for a, n in zip(args, needs)])
         node = Node(cls, ctx, edges, meta, len(outs))
         node.output_meta = tuple([(o._data.shape, o.dtype, o._device) if isinstance(o, Tensor)

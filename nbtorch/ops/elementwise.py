@@ -53,6 +53,7 @@ def _promoted(a, b):
 # --- binary arithmetic ---
 class Add(Function):
     node_name = "AddBackward0"
+    number_edges = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -65,6 +66,7 @@ class Add(Function):
 
 class Sub(Function):
     node_name = "SubBackward0"
+    number_edges = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -77,6 +79,7 @@ class Sub(Function):
 
 class Mul(Function):
     node_name = "MulBackward0"
+    number_edges = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -93,6 +96,7 @@ class Mul(Function):
 
 class Div(Function):
     node_name = "DivBackward0"
+    number_edges = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -208,13 +212,18 @@ class Minimum(_Extremum):
 
 
 def _check_number(x, name):
-    if not isinstance(x, (Tensor, int, float, bool)) and not hasattr(x, "__index__"):
+    if not isinstance(x, (Tensor, int, float, bool, np.number, np.bool_)) and \
+            not hasattr(x, "__index__"):
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
                         f"{type(x).__name__}")
 
 
-def _write_out(result, out):
-    """Copy ``result`` into the user's ``out=`` tensor (PyTorch resizes an out of another shape)."""
+def _write_out(result, out, name):
+    """Copy ``result`` into the user's ``out=`` tensor (PyTorch resizes an out of another shape);
+    like PyTorch, refuse when the result would need a gradient."""
+    if result.requires_grad:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
     if not _dtype.promote_types(result.dtype, out.dtype) is out.dtype and \
             result.dtype.category > out.dtype.category:
         raise RuntimeError(f"result type {_type_name(result.dtype)} can't be cast to the desired "
@@ -236,7 +245,7 @@ def _binary(fn_cls, name):
     def op(input, other, *, out=None):
         _check_number(other, name)
         result = fn_cls.apply(input, other)
-        return result if out is None else _write_out(result, out)
+        return result if out is None else _write_out(result, out, name)
     op.__name__ = name
     return op
 
@@ -253,7 +262,7 @@ def add(input, other, *, alpha=1, out=None):
     if alpha != 1:
         other = other * alpha
     result = Add.apply(input, other)
-    return result if out is None else _write_out(result, out)
+    return result if out is None else _write_out(result, out, "add")
 
 
 def _check_sub(a, b):
@@ -273,7 +282,7 @@ def sub(input, other, *, alpha=1, out=None):
     if alpha != 1:
         other = other * alpha
     result = Sub.apply(input, other)
-    return result if out is None else _write_out(result, out)
+    return result if out is None else _write_out(result, out, "sub")
 
 
 mul = _binary(Mul, "mul")
@@ -284,13 +293,13 @@ def pow(input, exponent, *, out=None):
     fn = Pow if not isinstance(exponent, Tensor) else \
         PowTensor if isinstance(input, Tensor) else PowScalarBase
     result = fn.apply(input, exponent)
-    return result if out is None else _write_out(result, out)
+    return result if out is None else _write_out(result, out, "pow")
 
 
 def remainder(input, other, *, out=None):
     _check_number(other, "remainder")
     result = (RemainderTensor if isinstance(other, Tensor) else Remainder).apply(input, other)
-    return result if out is None else _write_out(result, out)
+    return result if out is None else _write_out(result, out, "remainder")
 
 
 def _tensor_pair(fn_cls, name):
@@ -300,7 +309,7 @@ def _tensor_pair(fn_cls, name):
             raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
                             f"{type(other).__name__}")
         result = fn_cls.apply(input, other)
-        return result if out is None else _write_out(result, out)
+        return result if out is None else _write_out(result, out, name)
     op.__name__ = name
     return op
 
@@ -323,14 +332,14 @@ def div(input, other, *, rounding_mode=None, out=None):
     else:
         raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                          f"found '{rounding_mode}'")
-    return result if out is None else _write_out(result, out)
+    return result if out is None else _write_out(result, out, "div")
 
 
 def floor_divide(input, other, *, out=None):
     """Not differentiable in PyTorch: the result carries no grad_fn."""
     _check_divisor(other, _promoted(input, other), "div_floor")
     result = run("floor_divide", (input, other), _promoted(input, other))
-    return result if out is None else _write_out(result, out)
+    return result if out is None else _write_out(result, out, "floor_divide")
 
 
 # --- comparisons and logic (no gradient; bool results) ---
@@ -338,7 +347,7 @@ def _compare(op):
     def fn(input, other, *, out=None):
         _check_number(other, op)
         result = run(op, (input, other), _promoted(input, other), _dtype.bool_)
-        return result if out is None else _write_out(result, out)
+        return result if out is None else _write_out(result, out, op)
     fn.__name__ = op
     return fn
 
@@ -387,7 +396,7 @@ def _unary(name, node_name, grad, float_only=True):
 
     def fn(input, *, out=None):
         result = cls.apply(input)
-        return result if out is None else _write_out(result, out)
+        return result if out is None else _write_out(result, out, name)
     fn.__name__ = name
     return fn
 
@@ -441,7 +450,7 @@ def _identity_on_ints(fn):
             result = fn(input * scale) / scale
         else:
             result = fn(input)
-        return result if out is None else _write_out(result, out)
+        return result if out is None else _write_out(result, out, fn.__name__)
     op.__name__ = fn.__name__
     return op
 
@@ -486,6 +495,8 @@ def _invert(self):
 # --- ternary: where and clamp ---
 class Where(Function):
     node_name = "WhereBackward0"
+    number_edges = True
+    hidden_edges = (0,)              # the condition
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -516,7 +527,7 @@ def where(condition, input=None, other=None, *, out=None):
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                                f"with dtype {_type_name(condition.dtype)}")
     result = Where.apply(condition, input, other)
-    return result if out is None else _write_out(result, out)
+    return result if out is None else _write_out(result, out, "where")
 
 
 class Clamp(Function):
@@ -557,7 +568,7 @@ def clamp(input, min=None, max=None, *, out=None):
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     fn = ClampTensor if isinstance(min, Tensor) or isinstance(max, Tensor) else ClampScalar
     result = fn.apply(input, min, max)
-    return result if out is None else _write_out(result, out)
+    return result if out is None else _write_out(result, out, "clamp")
 
 
 clip = clamp
@@ -698,12 +709,16 @@ def _inplace_method(fn):
     return method
 
 
-def _operator(fn):
+def _operator(fn, arrays=False):
     """An operator method: other operand types get NotImplemented, so Python answers as it does
-    for PyTorch (``t == None`` is False, ``t + None`` a TypeError)."""
+    for PyTorch (``t == None`` is False, ``t + None`` a TypeError, ``t * a`` NumPy's ufunc, which
+    Tensor.__array_wrap__ makes a Tensor); ``arrays``: a NumPy array is taken as a tensor
+    (PyTorch's ``t == a``)."""
     def method(self, other):
-        if not isinstance(other, (Tensor, numbers.Number)):
-            return NotImplemented
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+            if not (arrays and isinstance(other, np.ndarray)):
+                return NotImplemented
+            other = Tensor._wrap(other) if other.ndim else Tensor._wrap(other.reshape(1))[0]
         return fn(self, other)
     method.__name__ = getattr(fn, "__name__", "operator")
     return method
@@ -852,7 +867,7 @@ METHODS = {
     "bernoulli_": bernoulli_, "bernoulli": bernoulli, "exponential_": exponential_,
     "random_": random_,
     "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs, "__invert__": _invert,
-    **{name: _operator(fn) for name, fn in {
+    **{name: _operator(fn, name in ("__eq__", "__ne__")) for name, fn in {
         "__add__": add, "__radd__": add, "__iadd__": _inplace_method(add),
         "__sub__": sub, "__rsub__": rsub, "__isub__": _inplace_method(sub),
         "__mul__": mul, "__rmul__": mul, "__imul__": _inplace_method(mul),

@@ -59,6 +59,7 @@ def _out_shape(target_shape, reduction):
 
 class NllLoss(Function):
     node_name = "NllLossBackward0"
+    hidden_edges = (1, 2)            # target and weight
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, out_shape):
@@ -84,6 +85,7 @@ class NllLoss(Function):
 class CrossEntropy(Function):
     """log_softmax + NLL in one kernel; ``label_smoothing`` mixes in the mean over classes."""
     node_name = "NllLossBackward0"
+    hidden_edges = (1, 2)
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, label_smoothing, reduction, out_shape):
@@ -404,8 +406,10 @@ def _warn_broadcast(input, target):
 
 
 def _expanded(input, target):
+    """Both broadcast to one shape; a tensor already of that shape is itself (no ExpandBackward0
+    between the loss and its input, as in PyTorch)."""
     shape = broadcast_shapes(tuple(input.shape), tuple(target.shape))
-    return expand(input, shape), expand(target, shape)
+    return tuple(t if t.shape == shape else expand(t, shape) for t in (input, target))
 
 
 def _weighted(loss, weight, input, reduction, by_weight_sum):

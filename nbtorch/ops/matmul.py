@@ -6,7 +6,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..kernels.registry import lookup
 from ._util import broadcast_shapes, new
-from .elementwise import _type_name
+from .elementwise import _type_name, _write_out
 from .shape import Squeeze, View
 
 _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
@@ -176,10 +176,11 @@ def _tensor_arg(x, name, pos, fn):
 
 
 # --- public functions ---
-def mm(input, mat2):
+def mm(input, mat2, *, out=None):
     _tensor_arg(mat2, "mat2", 2, "mm")
     _check_mm(input, mat2)
-    return Mm.apply(input, mat2)
+    result = Mm.apply(input, mat2)
+    return result if out is None else _write_out(result, out, "mm")
 
 
 def bmm(input, mat2):
@@ -257,7 +258,12 @@ def outer(input, vec2):
     return input.reshape(input.shape[0], 1) * vec2
 
 
-def matmul(input, other):
+def matmul(input, other, *, out=None):
+    result = _matmul(input, other)
+    return result if out is None else _write_out(result, out, "matmul")
+
+
+def _matmul(input, other):
     """PyTorch's rules: 1-D x 1-D dot, 2-D x 1-D mv, matrices mm; an N-D operand against a 1-D or
     2-D one is folded into one mm/mv; otherwise batch dimensions broadcast into one bmm."""
     _tensor_arg(input, "input", 1, "matmul")

@@ -417,7 +417,7 @@ def cat(tensors, dim=0, *, out=None):
     result = Cat.apply(d, *tensors)
     if out is not None:
         from .elementwise import _write_out
-        return _write_out(result, out)
+        return _write_out(result, out, "cat")
     return result
 
 
@@ -434,15 +434,25 @@ def stack(tensors, dim=0, *, out=None):
                                f"{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at entry "
                                f"{i}")
     d = tensors[0]._dim(dim, tensors[0].dim() + 1)
-    result = Stack.apply(d, *(unsqueeze(t, d) for t in tensors))
+    result = Stack.apply(d, *tensors)
     if out is not None:
         from .elementwise import _write_out
-        return _write_out(result, out)
+        return _write_out(result, out, "stack")
     return result
 
 
 class Stack(Cat):
+    """Cat of the inputs unsqueezed at ``dim``, recorded as one node on the inputs (PyTorch's
+    StackBackward0 -> the inputs' own grad_fn)."""
     node_name = "StackBackward0"
+
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        return Cat.forward(ctx, dim, *(unsqueeze(t, dim) for t in tensors))
+
+    @staticmethod
+    def backward(ctx, g):
+        return (None,) + tuple(squeeze(p, ctx.dim) for p in split(g, ctx.sizes, ctx.dim))
 
 
 class Repeat(Function):
