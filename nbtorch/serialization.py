@@ -16,6 +16,7 @@ maps them to nbtorch functions. ``weights_only=True`` (the default) allows only 
 containers, so a file cannot run code.
 """
 import codecs
+import importlib
 import io
 import os
 import pickle
@@ -226,6 +227,17 @@ class _Refused(pickle.UnpicklingError):
     pass
 
 
+def _nbtorch_module_class(module, name):
+    """nbtorch's class for a ``torch.nn.modules.*`` class in a whole model pickled by PyTorch (so the
+    loaded model computes with nbtorch); None where nbtorch has no such class."""
+    if not module.startswith("torch.nn.modules."):
+        return None
+    try:
+        return getattr(importlib.import_module("nb" + module), name, None)
+    except ImportError:
+        return None
+
+
 class _Unpickler(pickle.Unpickler):
     def __init__(self, file, zf, prefix, map_location, weights_only):
         super().__init__(file)
@@ -242,7 +254,7 @@ class _Unpickler(pickle.Unpickler):
                 "`False` will likely succeed, but it can result in arbitrary code execution. Do it only "
                 "if you got the file from a trusted source.\n\tWeightsUnpickler error: Unsupported "
                 f"global: GLOBAL {module}.{name} was not an allowed global by default.")
-        return super().find_class(module, name)
+        return _nbtorch_module_class(module, name) or super().find_class(module, name)
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 import nbtorch
-from nbtorch.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset,
-                                RandomSampler, SequentialSampler, Subset, SubsetRandomSampler,
-                                TensorDataset, default_collate, random_split)
+from nbtorch.utils.data import (BatchSampler, ChainDataset, ConcatDataset, DataLoader, Dataset,
+                                IterableDataset, RandomSampler, SequentialSampler, StackDataset, Subset,
+                                SubsetRandomSampler, TensorDataset, WeightedRandomSampler, default_collate,
+                                get_worker_info, random_split)
 
 try:
     import torch as TORCH
@@ -60,6 +61,36 @@ def test_subset_concat_and_base_dataset():
             return 3
     joined = Squares() + Squares()
     assert isinstance(joined, ConcatDataset) and [joined[i] for i in range(6)] == [0, 1, 4, 0, 1, 4]
+
+
+class _Count(IterableDataset):
+    def __init__(self, start, end):
+        self.start, self.end = start, end
+
+    def __iter__(self):
+        assert get_worker_info() is None  # always loaded in the calling process
+        return iter(range(self.start, self.end))
+
+    def __len__(self):
+        return self.end - self.start
+
+
+def test_stack_and_chain_datasets():
+    pairs = StackDataset(TensorDataset(nbtorch.arange(3)), [5, 6, 7])
+    assert len(pairs) == 3 and pairs[2][1] == 7 and pairs[2][0][0].item() == 2
+    named = StackDataset(x=TensorDataset(nbtorch.arange(4.0)), y=[1, 2, 3, 4])
+    batch = next(iter(DataLoader(named, batch_size=2)))
+    assert batch["x"][0].tolist() == [0.0, 1.0] and batch["y"].tolist() == [1, 2]
+    for args, kwargs, message in [((), {}, "^At least one dataset should be passed$"),
+                                  (([1],), {"a": [1]}, "but both types are given.$"),
+                                  (([1], [1, 2]), {}, "^Size mismatch between datasets$")]:
+        with pytest.raises(ValueError, match=message):
+            StackDataset(*args, **kwargs)
+    chain = ChainDataset([_Count(0, 2), _Count(5, 7)])
+    assert list(chain) == [0, 1, 5, 6] and len(chain) == 4
+    assert [b.tolist() for b in DataLoader(chain, batch_size=3)] == [[0, 1, 5], [6]]
+    with pytest.raises(AssertionError, match="^ChainDataset only supports IterableDataset$"):
+        list(ChainDataset([range(3)]))
 
 
 def test_random_split_lengths_and_fractions():
@@ -128,6 +159,44 @@ def test_subset_random_sampler():
     assert list(SubsetRandomSampler([10, 20, 30, 40])) == order
 
 
+def test_weighted_random_sampler_frequencies_and_errors():
+    nbtorch.manual_seed(0)
+    weights = [1.0, 0.0, 3.0, 6.0]
+    sampler = WeightedRandomSampler(weights, num_samples=20000)
+    assert len(sampler) == 20000 and sampler.replacement and sampler.generator is None
+    assert sampler.weights.dtype == nbtorch.float64 and sampler.weights.tolist() == weights
+    counts = collections.Counter(sampler)
+    for i, w in enumerate(weights):
+        assert abs(counts[i] / 20000 - w / sum(weights)) < 0.02
+    draws = [list(WeightedRandomSampler(weights, 3, replacement=False)) for _ in range(2000)]
+    assert all(sorted(d) == [0, 2, 3] for d in draws)  # the zero weight comes only when forced
+    first = collections.Counter(d[0] for d in draws)
+    assert abs(first[3] / 2000 - 0.6) < 0.05 and abs(first[0] / 2000 - 0.1) < 0.03
+    g = nbtorch.Generator().manual_seed(5)
+    again = list(WeightedRandomSampler(weights, 10, generator=g))
+    assert again == list(WeightedRandomSampler(weights, 10, generator=g.manual_seed(5)))
+    libs = [nbtorch] + ([TORCH] if TORCH is not None else [])
+    for lib in libs:
+        W = lib.utils.data.WeightedRandomSampler
+        for args, error, message in [
+                (([0.0, 0.0], 3), RuntimeError,
+                 r"^invalid multinomial distribution \(sum of probabilities <= 0\)$"),
+                (([1.0, -1.0], 3), RuntimeError, r"encountering probability entry < 0\)$"),
+                (([1.0, 1.0], 3, False), RuntimeError, r"^cannot sample n_sample > prob_dist.size\(-1\) "
+                 "samples without replacement$")]:
+            with pytest.raises(error, match=message):
+                list(W(*args))
+        with pytest.raises(ValueError, match=r"^weights should be a 1d sequence but given weights have "
+                           r"shape \(1, 2\)$"):
+            W([[1.0, 1.0]], 2)
+        with pytest.raises(ValueError, match="^num_samples should be a positive integer value, but got "
+                           "num_samples=0$"):
+            W([1.0], 0)
+        with pytest.raises(ValueError, match="^replacement should be a boolean value, but got "
+                           "replacement=1$"):
+            W([1.0], 2, 1)
+
+
 # --- default_collate ---
 Point = collections.namedtuple("Point", "x y")
 
@@ -146,6 +215,7 @@ COLLATE_CASES = [
     [Point(1, 2.0), Point(3, 4.0)],
     [{"nested": [(1, 2), (3, 4)]}, {"nested": [(5, 6), (7, 8)]}],
 ]
+
 
 
 @pytest.mark.parametrize("batch", COLLATE_CASES, ids=range(len(COLLATE_CASES)))
@@ -195,6 +265,14 @@ def test_loader_batches_in_order():
     assert len(dropped) == 2 and [b[1].tolist() for b in dropped] == [[0, 1, 2, 3], [4, 5, 6, 7]]
     assert [b[1].item() for b in DataLoader(_dataset(3))] == [0, 1, 2]  # batch_size=1 default
 
+
+def test_loader_pin_memory_without_gpu_warns(monkeypatch):
+    monkeypatch.setattr(nbtorch.cuda, "is_available", lambda: False)
+    loader = DataLoader(_dataset(), batch_size=4, pin_memory=True)
+    with pytest.warns(UserWarning, match="^'pin_memory' argument is set as true but no accelerator is "
+                      "found, then device pinned memory won't be used.$"):
+        batches = list(loader)
+    assert len(batches) == 3
 
 def test_tensor_dataset_batches_equal_collated_samples():
     ds = _dataset(11)

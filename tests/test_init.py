@@ -96,6 +96,41 @@ def test_trunc_normal():
     assert np.abs(v).max() <= 2 and abs(v.std() - 0.8796) < 0.02  # std of N(0,1) cut at +-2
 
 
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 2, 3, 3)])
+def test_orthogonal(shape):
+    v = values(init.orthogonal_(param(*shape), gain=2.0)).reshape(shape[0], -1)
+    small = min(v.shape)
+    gram = v @ v.T if v.shape[0] == small else v.T @ v  # the short side is orthonormal
+    np.testing.assert_allclose(gram / 4, np.eye(small), atol=1e-5)
+    g1, g2 = torch.Generator().manual_seed(7), torch.Generator().manual_seed(7)
+    np.testing.assert_array_equal(values(init.orthogonal_(param(*shape), generator=g1)),
+                                  values(init.orthogonal_(param(*shape), generator=g2)))
+    with pytest.raises(ValueError, match="^Only tensors with 2 or more dimensions are supported$"):
+        init.orthogonal_(param(3))
+
+
+@pytest.mark.parametrize("shape,groups", [((2, 3, 3), 1), ((4, 2, 3, 5), 2), ((3, 3, 2, 3, 3), 1)])
+def test_dirac(shape, groups):
+    v = values(init.dirac_(nn.Parameter(torch.full(shape, 5.0)), groups=groups))
+    expected = np.zeros(shape)
+    per_group = shape[0] // groups
+    for g in range(groups):
+        for d in range(min(per_group, shape[1])):
+            expected[(g * per_group + d, d) + tuple(n // 2 for n in shape[2:])] = 1
+    np.testing.assert_array_equal(v, expected)
+    with pytest.raises(ValueError, match="^Only tensors with 3, 4, or 5 dimensions are supported$"):
+        init.dirac_(param(2, 2))
+    with pytest.raises(ValueError, match="^dim 0 must be divisible by groups$"):
+        init.dirac_(param(3, 1, 3), groups=2)
+
+
+def test_sparse():
+    v = values(init.sparse_(param(10, 300), sparsity=0.25, std=0.5))
+    assert ((v == 0).sum(axis=0) == math.ceil(0.25 * 10)).all()
+    assert abs(v[v != 0].std() - 0.5) < 0.03
+    with pytest.raises(ValueError, match="^Only tensors with 2 dimensions are supported$"):
+        init.sparse_(param(3), 0.5)
+
 def test_reproducible_with_seed_and_generator():
     torch.manual_seed(3)
     a = values(init.kaiming_uniform_(param(5, 5)))

@@ -278,6 +278,42 @@ def test_module_list_and_dict():
     assert isinstance(pl[0], nn.Parameter) and len(list(pl.parameters())) == 2
 
 
+def test_parameter_dict():
+    pd = nn.ParameterDict({"b": nn.Parameter(torch.zeros(2, 3)), "a": torch.ones(1, dtype=torch.float64)})
+    assert list(pd) == ["a", "b"]  # a plain dict is added in sorted key order, as PyTorch
+    assert isinstance(pd["a"], nn.Parameter) and "a" in pd and len(pd) == 2
+    pd["c"] = 3
+    pd.update([("d", torch.zeros(2)), ("e", None)])
+    assert repr(pd) == ("ParameterDict(\n"
+                        "    (a): Parameter containing: [torch.DoubleTensor of size 1]\n"
+                        "    (b): Parameter containing: [torch.FloatTensor of size 2x3]\n"
+                        "    (c): Object of type: int\n"
+                        "    (d): Parameter containing: [torch.FloatTensor of size 2]\n"
+                        "    (e): Object of type: NoneType\n)")
+    assert [n for n, _ in pd.named_parameters()] == list(pd.state_dict()) == ["a", "b", "d"]
+    assert pd.pop("d").shape == (2,) and pd.popitem()[0] == "e" and pd.get("zz", 5) == 5
+    assert pd.setdefault("f", torch.zeros(1)) is pd["f"] and list(pd.keys()) == ["a", "b", "c", "f"]
+    merged = pd | nn.ParameterDict({"z": torch.zeros(1)})
+    assert type(merged) is nn.ParameterDict and list(merged) == ["a", "b", "c", "f", "z"]
+    assert list(pd.copy()) == list(pd) and list(pd.fromkeys(["x", "y"], torch.zeros(1))) == ["x", "y"]
+    holder = nn.Module()
+    holder.params = nn.ParameterDict({"left": nn.Parameter(torch.randn(5, 10))})
+    assert [n for n, _ in holder.named_parameters()] == ["params.left"]
+    assert holder.params["left"].mm(torch.randn(10, 1)).shape == (5, 1)
+    with pytest.raises(TypeError, match="^Index given to ParameterDict cannot be used as a key as it is "
+                       "not a string \\(type is 'int'\\)"):
+        pd[1]
+    with pytest.raises(RuntimeError, match="^ParameterDict should not be called.$"):
+        pd(1)
+    with pytest.raises(TypeError, match="^ParametersDict.update should be called with an iterable of "
+                       "key/value pairs, but got int$"):
+        pd.update(3)
+    with pytest.raises(ValueError, match="^ParameterDict update sequence element #0 has length 3; 2 is "
+                       "required$"):
+        pd.update([(1, 2, 3)])
+    pd.clear()
+    assert len(pd) == 0 and list(pd.parameters()) == []
+
 def test_identity_flatten_unflatten():
     x = torch.randn(2, 3, 4, 5)
     assert nn.Identity(54, unused=True)(x) is x
@@ -318,6 +354,79 @@ def test_forward_hooks():
     lin(torch.ones(1, 2))
     assert seen == [0.0]
 
+
+
+def _grads(values):
+    return [None if g is None else g.numpy().copy() for g in values]
+
+
+def test_full_backward_hooks_see_and_replace_gradients():
+    lin = nn.Linear(3, 2)
+    w = lin.weight.detach().numpy().astype(np.float64)
+    log = []
+    lin.register_full_backward_pre_hook(lambda m, go: log.append(("pre", _grads(go))))
+    handle = lin.register_full_backward_hook(
+        lambda m, gi, go: log.append(("hook", m, _grads(gi), _grads(go))))
+    x = torch.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    y = lin(x)
+    assert y.grad_fn.name() == "BackwardHookFunctionBackward"
+    upstream = np.array([[1.0, 3.0]], dtype=np.float32)
+    (y * torch.tensor(upstream)).sum().backward()
+    (kind, grad_out), (_, module, grad_in, grad_out2) = log
+    assert kind == "pre" and module is lin
+    np.testing.assert_array_equal(grad_out[0], upstream)
+    np.testing.assert_array_equal(grad_out2[0], upstream)
+    np.testing.assert_allclose(grad_in[0], upstream @ w, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), upstream @ w, rtol=1e-6)
+    handle.remove()
+    lin.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0,))
+    lin.register_full_backward_pre_hook(lambda m, go: (go[0] * 10,))
+    x.grad = None
+    lin.zero_grad()
+    lin(x).sum().backward()
+    assert not x.grad.numpy().any()
+    np.testing.assert_allclose(lin.weight.grad.numpy(), 10 * np.ones((2, 1)) * [[1.0, 2.0, 3.0]])
+    with torch.no_grad():
+        assert not lin(x).requires_grad
+
+
+def test_full_backward_hook_inputs_without_grad_and_non_tensor_args():
+    class Two(nn.Module):
+        def forward(self, a, b, k=2.0):
+            return a * b * k, a + 1
+
+    log = []
+    two = Two()
+    two.register_full_backward_hook(lambda m, gi, go: log.append((_grads(gi), _grads(go))))
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    b = torch.tensor([3.0, 4.0])
+    o1, o2 = two(a, b, 3.0)
+    (o1.sum() + 2 * o2.sum()).backward()
+    (grad_in, grad_out), = log
+    assert grad_in[2] is None and len(grad_in) == 3
+    np.testing.assert_array_equal(grad_in[0], [11.0, 14.0])  # 3 * b + 2
+    np.testing.assert_array_equal(grad_in[1], [0.0, 0.0])    # b needs no gradient: zeros
+    np.testing.assert_array_equal(grad_out[1], [2.0, 2.0])
+    log.clear()
+    o1, _ = two(a, b)
+    o1.sum().backward()
+    assert len(log[0][0]) == 2 and log[0][1][1] is None      # an unused output: None
+    lin = nn.Linear(2, 2)
+    lin.register_full_backward_hook(lambda m, gi, go: log.append(gi))
+    with pytest.warns(UserWarning, match="^Full backward hook is firing when gradients are computed with "
+                      "respect to module outputs since no inputs require gradients.") as caught:
+        lin(torch.ones(1, 2)).sum().backward()
+    assert caught[0].filename == __file__ and log[-1] == (None,)
+    lin.register_full_backward_hook(lambda m, gi, go: (torch.ones(1, 2),))
+    with pytest.raises(RuntimeError, match="^Backward hook for Modules where no input requires gradient "
+                       "should always return None or None for all gradients.$"):
+        with pytest.warns(UserWarning):
+            lin(torch.ones(1, 2)).sum().backward()
+    bad = nn.Linear(2, 2)
+    bad.register_full_backward_hook(lambda m, gi, go: (None, None))
+    with pytest.raises(RuntimeError, match="^Backward hook returned an invalid number of grad_input, got "
+                       "2, but expected 1$"):
+        bad(torch.ones(1, 2, requires_grad=True)).sum().backward()
 
 # --- modes, gradients, moves ---
 def test_train_eval_zero_grad_requires_grad_apply():

@@ -247,6 +247,15 @@ def test_repr_and_defaults_like_pytorch():
         "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n    foreach: None\n"
         "    fused: None\n    lr: 0.1\n    maximize: False\n    momentum: 0\n    nesterov: False\n"
         "    weight_decay: 0\n)")
+    two = optim.SGD([{"params": [p]}, {"params": [nbtorch.zeros(1, requires_grad=True)], "lr": 0.5}],
+                    lr=0.1)
+    first, second = repr(two).split("\n\nParameter Group 1\n")  # a blank line between groups
+    assert first + "\n)" == repr(optim.SGD([p], lr=0.1))
+    assert second.startswith("    dampening: 0\n") and "    lr: 0.5\n" in second
+    if TORCH is not None:
+        t = [TORCH.zeros(1, requires_grad=True) for _ in range(2)]
+        assert repr(two) == repr(TORCH.optim.SGD([{"params": [t[0]]}, {"params": [t[1]], "lr": 0.5}],
+                                                 lr=0.1))
     assert optim.AdamW([p]).defaults["weight_decay"] == 1e-2
     assert optim.AdamW([p]).defaults["decoupled_weight_decay"] is True
     assert optim.SGD([p]).defaults["lr"] == 1e-3

@@ -225,6 +225,22 @@ def test_pytorch_optimizer_checkpoint_loads_here(tmp_path):
     assert opt.state[ck["param"]]["momentum_buffer"].tolist() == [0.5, -0.5]
 
 
+
+@pytest.mark.skipif(TORCH is None, reason="PyTorch is not installed (the oracle for this direction)")
+def test_whole_pytorch_model_loads_as_nbtorch_modules(tmp_path):
+    tm = TORCH.nn.Sequential(TORCH.nn.Conv2d(1, 2, 3, padding=1), TORCH.nn.BatchNorm2d(2), TORCH.nn.ReLU(),
+                             TORCH.nn.Flatten(), TORCH.nn.Linear(32, 3))
+    tm.eval()
+    path = tmp_path / "whole.pt"
+    TORCH.save(tm, path)
+    model = nbtorch.load(path, weights_only=False)
+    assert type(model) is nn.Sequential and type(model[1]) is nn.BatchNorm2d
+    x = np.random.default_rng(0).standard_normal((2, 1, 4, 4)).astype(np.float32)
+    np.testing.assert_allclose(model(nbtorch.tensor(x)).detach().numpy(),
+                               tm(TORCH.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    model.register_forward_hook(lambda m, args, kwargs, out: out * 0, with_kwargs=True)
+    assert not model(nbtorch.tensor(x)).detach().numpy().any()
+
 # --- safety and failure ---
 class _System:
     def __reduce__(self):

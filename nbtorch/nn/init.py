@@ -2,7 +2,9 @@
 import math
 import warnings
 
-from .._creation import eye, tensor as _tensor
+import numpy as np
+
+from .._creation import eye, randperm, tensor as _tensor
 from .._random import rng
 from ..autograd import no_grad
 
@@ -67,6 +69,58 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         bad = (values < a) | (values > b)
     with no_grad():
         return tensor.copy_(_tensor(values.reshape(tensor.shape), dtype=tensor.dtype))
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix over dim 0 and the rest flattened: Q of the QR of a Gaussian matrix,
+    its columns' signs fixed by diag(R) so that Q is uniformly distributed, times ``gain``."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flattened = rng(generator).standard_normal((rows, cols))
+    if rows < cols:
+        flattened = flattened.T
+    q, r = np.linalg.qr(flattened)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    with no_grad():
+        tensor.copy_(_tensor(q.reshape(tuple(tensor.shape)), dtype=tensor.dtype))
+        return tensor.mul_(gain)
+
+
+def dirac_(tensor, groups=1):
+    """Identity convolution weights: 1 at the centre tap of channel d -> d within each group."""
+    dims = tensor.dim()
+    if dims not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    sizes = tensor.shape
+    if sizes[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = sizes[0] // groups
+    centre = tuple(n // 2 for n in sizes[2:])
+    with no_grad():
+        tensor.zero_()
+        for g in range(groups):
+            for d in range(min(per_group, sizes[1])):
+                tensor[(g * per_group + d, d) + centre] = 1
+    return tensor
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """N(0, std) values with ``ceil(sparsity * rows)`` random zeros in each column."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for col in range(cols):
+            tensor[randperm(rows)[:num_zeros], col] = 0
+    return tensor
 
 
 def constant_(tensor, val):

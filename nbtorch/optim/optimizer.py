@@ -75,6 +75,13 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
 
+    def __getstate__(self):
+        """Only the options and state: not the ``step`` wrapper an lr scheduler installs."""
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
     def zero_grad(self, set_to_none=True):
         _zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
@@ -146,11 +153,12 @@ class Optimizer:
         self.param_groups = saved_groups
 
     def __repr__(self):
-        lines = [f"{type(self).__name__} ("]
+        """PyTorch's layout: each group opens with a newline, so groups are separated by a blank line."""
+        text = f"{type(self).__name__} ("
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            lines.extend(f"    {key}: {group[key]}" for key in sorted(group) if key != "params")
-        return "\n".join(lines) + "\n)"
+            text += f"\nParameter Group {i}\n"
+            text += "".join(f"    {key}: {group[key]}\n" for key in sorted(group) if key != "params")
+        return text + ")"
 
 
 def _cast(p, value, name):

@@ -1,6 +1,7 @@
 """One class per concept, as in torch.nn.modules. Each helper appends its own imports below."""
 from .module import Module  # noqa: F401
-from .container import ModuleDict, ModuleList, ParameterList, Sequential  # noqa: F401
+from .container import (ModuleDict, ModuleList, ParameterDict, ParameterList,  # noqa: F401
+                        Sequential)
 from .linear import Bilinear, Identity, Linear  # noqa: F401
 from .flatten import Flatten, Unflatten  # noqa: F401
 from .activation import (ELU, GELU, Hardtanh, LeakyReLU, ReLU, ReLU6, Sigmoid, SiLU,  # noqa: F401

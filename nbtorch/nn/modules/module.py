@@ -1,6 +1,7 @@
 """nn.Module: parameters, buffers and submodules registered by attribute assignment; hooks, modes,
 device/dtype moves, state_dict and PyTorch's repr."""
 import itertools
+import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
@@ -10,6 +11,7 @@ from ..._tensor import Tensor, _zero_grads
 from ...autograd import no_grad
 from ...ops.copy import _parse_to
 from ..parameter import Parameter
+from .backward_hook import BackwardHook
 
 
 def _typename(obj):
@@ -99,6 +101,17 @@ class Module:
         setattr_(self, "_forward_pre_hooks_with_kwargs", set())
         setattr_(self, "_forward_hooks", OrderedDict())
         setattr_(self, "_forward_hooks_with_kwargs", set())
+        setattr_(self, "_backward_pre_hooks", OrderedDict())
+        setattr_(self, "_backward_hooks", OrderedDict())
+
+    def __setstate__(self, state):
+        """Modules pickled before backward hooks existed get empty ones; PyTorch's pickles keep the
+        with_kwargs hook ids in dicts, nbtorch in sets."""
+        self.__dict__.update(state)
+        for name in ("_backward_pre_hooks", "_backward_hooks"):
+            self.__dict__.setdefault(name, OrderedDict())
+        for name in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs"):
+            self.__dict__[name] = set(self.__dict__.get(name, ()))
 
     def forward(self, *input):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
@@ -106,7 +119,8 @@ class Module:
 
     # --- calling, with hooks ---
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -123,6 +137,10 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        bw_hook = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            bw_hook = BackwardHook(self, self._backward_hooks, self._backward_pre_hooks)
+            args = bw_hook.setup_input_hook(args)
         output = self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_hooks.items()):
             if hook_id in self._forward_hooks_with_kwargs:
@@ -131,6 +149,11 @@ class Module:
                 result = hook(self, args, output)
             if result is not None:
                 output = result
+        if bw_hook is not None:
+            if not isinstance(output, (Tensor, tuple)):
+                warnings.warn("For backward hooks to be called, module output should be a Tensor or a "
+                              f"tuple of Tensors but received {type(output)}", stacklevel=3)
+            output = bw_hook.setup_output_hook(output)
         return output
 
     def _add_hook(self, hooks, with_kwargs_set, hook, prepend, with_kwargs):
@@ -153,6 +176,16 @@ class Module:
         forward; a non-None result replaces the output."""
         return self._add_hook(self._forward_hooks, self._forward_hooks_with_kwargs, hook,
                               prepend, with_kwargs)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` runs when the gradients of the outputs are known; a non-None
+        result replaces grad_output."""
+        return self._add_hook(self._backward_pre_hooks, set(), hook, prepend, False)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` runs when the gradients of the inputs are known;
+        a non-None result replaces grad_input."""
+        return self._add_hook(self._backward_hooks, set(), hook, prepend, False)
 
     # --- registration ---
     def register_parameter(self, name, param):

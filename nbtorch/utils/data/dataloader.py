@@ -1,4 +1,7 @@
 """DataLoader: batches of samples from a dataset, in sampler order, merged by ``collate_fn``."""
+import warnings
+
+from ... import cuda
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
@@ -70,6 +73,11 @@ class DataLoader:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
 
+def get_worker_info():
+    """None: batches are always loaded in the calling process, as in PyTorch's main process."""
+    return None
+
+
 def _gatherable(loader):
     """A TensorDataset batched by default_collate: its batches are plain gathers of its tensors."""
     return (type(loader.dataset) is TensorDataset and loader.collate_fn is default_collate
@@ -81,6 +89,9 @@ class _DataLoaderIter:
 
     def __init__(self, loader):
         self._loader = loader
+        if loader.pin_memory and not cuda.is_available():
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device "
+                          "pinned memory won't be used.", stacklevel=3)
         if isinstance(loader.dataset, IterableDataset):
             self._batches = self._stream(loader)
         else:

@@ -1,5 +1,8 @@
 """Samplers: iterables of dataset indices (``BatchSampler``: of lists of indices)."""
-from ..._creation import randint, randperm
+import numpy as np
+
+from ... import _dtype
+from ..._creation import as_tensor, randint, randperm
 from ..._random import Generator, rng
 
 
@@ -68,6 +71,45 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self):
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights`` (as
+    ``torch.multinomial``: without replacement, by ordering exponential races ``E_i / w_i``)."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
+            raise ValueError("num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        weights = as_tensor(weights, dtype=_dtype.float64)
+        if weights.dim() != 1:
+            raise ValueError("weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(weights.shape)}")
+        self.weights = weights
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        w = self.weights.cpu().numpy()
+        if (w < 0).any():
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+        if not w.sum() > 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if not self.replacement and self.num_samples > len(w):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        gen = rng(self.generator)
+        if self.replacement:
+            drawn = gen.choice(len(w), self.num_samples, p=w / w.sum())
+        else:
+            with np.errstate(divide="ignore"):
+                drawn = np.argsort(gen.exponential(size=len(w)) / w, kind="stable")[:self.num_samples]
+        yield from drawn.tolist()
+
+    def __len__(self):
+        return self.num_samples
 
 
 class BatchSampler(Sampler):
