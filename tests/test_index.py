@@ -53,6 +53,9 @@ KEYS = [
      False, "IndexBackward0"),
     ([0, 2], np.array([0, 2]), False, "IndexBackward0"),
     ((1, [0, 3]), (1, np.array([0, 3])), False, "IndexBackward0"),
+    (range(1, 3), np.array([1, 2]), False, "IndexBackward0"),     # a range is its list
+    (lambda: (range(3), nt.tensor([1, 3, 0])), (np.arange(3), np.array([1, 3, 0])), False,
+     "IndexBackward0"),                                          # nll by hand, "nn really"
 ]
 
 
@@ -341,6 +344,23 @@ def test_scatter():
     assert xg.scatter(1, i, sg).grad_fn.name() == "ScatterBackward0"
     assert xg.scatter(1, i, 2.5).grad_fn.name() == "ScatterBackward1"
     assert xg.scatter_add(1, i, sg).grad_fn.name() == "ScatterAddBackward0"
+
+
+def test_zero_dim_index_is_one_position():
+    """PyTorch counts a 0-dim index as 1-dim: Learn the Basics' one-hot target transform."""
+    assert nt.zeros(5).scatter_(0, nt.tensor(2), value=1).tolist() == [0, 0, 1, 0, 0]
+    same(nt.zeros(4).scatter_add(0, nt.tensor(3), nt.tensor(7.0)), np.float32([0, 0, 0, 7]))
+    same(nt.zeros(4).scatter(0, nt.tensor(1), nt.tensor([5.0, 6.0])), np.float32([0, 5, 0, 0]))
+    g = nt.arange(5.0).gather(0, nt.tensor(3))
+    assert g.shape == () and g.item() == 3.0
+    x = nt.tensor(np.arange(5.0), requires_grad=True)
+    src = nt.tensor(2.0, dtype=nt.float64, requires_grad=True)
+    assert gradcheck(lambda t: t.gather(0, nt.tensor(1)), (x,))
+    assert gradcheck(lambda t, u: t.scatter(0, nt.tensor(4), u), (x, src))
+    with pytest.raises(NotImplementedError, match="0-dim tensor"):
+        nt.tensor(5.0).scatter(0, nt.tensor(0), 2.0)
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        nt.zeros(2, 3).gather(0, nt.tensor(1))
 
 
 def test_masked_fill():

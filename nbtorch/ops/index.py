@@ -16,7 +16,7 @@ def _key_part(k):
         if k.dtype.is_floating_point:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return k._host()
-    if isinstance(k, list):
+    if isinstance(k, (list, range)):           # a range indexes like the list of its values
         return np.asarray([_key_part(v) for v in k]) if k else np.zeros(0, np.int64)
     if isinstance(k, (bool, np.bool_)):
         return np.bool_(k)
@@ -235,7 +235,9 @@ def _check_index(name, x, d, index, src=None):
     """PyTorch's checks of a gather/scatter index: dtype, rank, sizes and bounds."""
     if index.dtype not in (_dtype.int64, _dtype.int32):
         raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
-    if index.dim() != x.dim():
+    if x.dim() == 0:
+        raise NotImplementedError(f"{name}() on a 0-dim tensor is not supported by nbtorch")
+    if max(index.dim(), 1) != x.dim():          # a 0-dim index is one position, as in PyTorch
         raise RuntimeError("Index tensor must have the same number of dimensions as "
                            f"{'input' if name == 'gather' else 'self'} tensor")
     small = all(n <= x.shape[i] for i, n in enumerate(index.shape) if i != d)
@@ -249,7 +251,7 @@ def _check_index(name, x, d, index, src=None):
             "Expected"
         raise RuntimeError(f"{prefix} index {list(index.shape)} to be no larger than self "
                            f"{list(x.shape)} apart from dimension {d}")
-    idx = index._host()
+    idx = index._host().reshape(index.shape or (1,))
     bad = (idx < 0) | (idx >= x.shape[d])
     if bad.any():
         raise RuntimeError(f"index {int(idx[bad][0])} is out of bounds for dimension {d} with "
@@ -268,19 +270,20 @@ class Gather(Function):
     node_name = "GatherBackward0"
 
     @staticmethod
-    def forward(ctx, x, dim, index):
+    def forward(ctx, x, dim, index, shape):
         ctx.in_shape, ctx.dim, ctx.index = x.shape, dim, index
         vals = x._host()[_positions(index, dim)]
-        return _on(np.ascontiguousarray(vals), x._device)
+        return _on(np.ascontiguousarray(vals).reshape(shape), x._device)
 
     @staticmethod
     def backward(ctx, g):
-        return _added_at(ctx.in_shape, _positions(ctx.index, ctx.dim), g), None, None
+        return _added_at(ctx.in_shape, _positions(ctx.index, ctx.dim), g), None, None, None
 
 
 def gather(x, dim, index):
+    """The result has ``index``'s shape (a 0-dim index gives a 0-dim result)."""
     d = x._dim(dim)
-    return Gather.apply(x, d, _check_index("gather", x, d, index))
+    return Gather.apply(x, d, _check_index("gather", x, d, index), tuple(index.shape))
 
 
 class Scatter(Function):
@@ -293,7 +296,7 @@ class Scatter(Function):
         ctx.src_shape = src.shape if isinstance(src, Tensor) else None
         host = x._host().copy()
         pos = _positions(index, dim)
-        vals = src._host()[tuple(slice(0, n) for n in index.shape)] \
+        vals = src._host().reshape(src.shape or (1,))[tuple(slice(0, n) for n in index.shape)] \
             if isinstance(src, Tensor) else src
         if reduce == "add":
             np.add.at(host, pos, vals)
@@ -311,8 +314,10 @@ class Scatter(Function):
         gx = _zeroed_at(g, _positions(ctx.index, ctx.dim)) if ctx.reduce is None else g
         gsrc = None
         if ctx.needs_input_grad[3]:
-            gsrc = Gather.apply(g, ctx.dim, ctx.index)
-            if gsrc.shape != ctx.src_shape:     # the index may cover only a corner of src
+            gsrc = Gather.apply(g, ctx.dim, ctx.index, ctx.index.shape)
+            if not ctx.src_shape:                # a 0-dim src (and index)
+                gsrc = gsrc.reshape(())
+            elif gsrc.shape != ctx.src_shape:    # the index may cover only a corner of src
                 pad = g.new_zeros(ctx.src_shape)
                 pad[tuple(slice(0, n) for n in gsrc.shape)] = gsrc
                 gsrc = pad
