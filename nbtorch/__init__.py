@@ -75,7 +75,7 @@ def set_printoptions(**kwargs):
     _set(**kwargs)
 
 
-from . import accelerator, cuda, nn, optim, utils  # noqa: E402,F401
+from . import accelerator, backends, cuda, nn, optim, utils  # noqa: E402,F401
 
 # --- serialization ---
 from .serialization import load, save  # noqa: E402,F401

@@ -77,6 +77,14 @@ class Tensor:
     def is_cuda(self):
         return self._device.type == "cuda"
 
+    def get_device(self):
+        """-1 on the CPU, else the CUDA device's index, as in PyTorch."""
+        return -1 if self._device.type == "cpu" else (self._device.index or 0)
+
+    def is_pinned(self):
+        """False: nbtorch has no page-locked host memory."""
+        return False
+
     @property
     def ndim(self):
         return self._data.ndim
