@@ -106,15 +106,18 @@ class LRScheduler:
 
     def _update_lr(self, epoch=None):
         """The new lrs: the chainable form, or the closed form at ``epoch`` where there is one."""
+        if epoch is None:
+            self.last_epoch += 1
+            self._set_lrs(self.get_lr)
+        else:
+            self.last_epoch = epoch
+            self._set_lrs(getattr(self, "_get_closed_form_lr", None) or self.get_lr)
+
+    def _set_lrs(self, compute):
+        """Each group's lr from ``compute()``, called from within step (so get_lr does not warn)."""
         self._get_lr_called_within_step = True
         try:
-            if epoch is None:
-                self.last_epoch += 1
-                values = self.get_lr()
-            else:
-                self.last_epoch = epoch
-                closed_form = getattr(self, "_get_closed_form_lr", None)
-                values = closed_form() if closed_form else self.get_lr()
+            values = compute()
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
@@ -384,14 +387,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             self.T_i = self.T_0
             self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        self._get_lr_called_within_step = True
-        try:
-            values = self.get_lr()
-        finally:
-            self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = self._lrs()
+        self._set_lrs(self.get_lr)
 
 
 def _check_schedulers(owner, schedulers, optimizer):
@@ -488,6 +484,7 @@ class ChainedScheduler(_Composite):
             scheduler.step()
         self._last_lr = self._schedulers[-1]._lrs()
 
+
 def _per_group(name, optimizer, value):
     """``value`` for each param group: a list/tuple must have one entry per group."""
     n = len(optimizer.param_groups)
@@ -505,6 +502,23 @@ def _set_momentum(group, value, use_beta1):
         group["betas"] = (value, *group["betas"][1:])
     else:
         group["momentum"] = value
+
+
+def _cycle_momentum(optimizer, base_momentum, max_momentum, last_epoch):
+    """The set-up of a cycled momentum (OneCycleLR, CyclicLR): whether it is Adam's beta1, and the
+    per-group bases and tops; a new schedule starts each group at its top."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option "
+                         "enabled")
+    use_beta1 = "betas" in optimizer.defaults
+    bases = _per_group("base_momentum", optimizer, base_momentum)
+    tops = _per_group("max_momentum", optimizer, max_momentum)
+    if last_epoch == -1:
+        for top, base, group in zip(tops, bases, optimizer.param_groups):
+            _set_momentum(group, top, use_beta1)
+            group["max_momentum"] = top
+            group["base_momentum"] = base
+    return use_beta1, bases, tops
 
 
 def _phase(end_step, start_lr, end_lr, start_momentum, end_momentum):
@@ -560,17 +574,7 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                                 "option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            tops = _per_group("max_momentum", optimizer, max_momentum)
-            bases = _per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for top, base, group in zip(tops, bases, optimizer.param_groups):
-                    _set_momentum(group, top, self.use_beta1)
-                    group["max_momentum"] = top
-                    group["base_momentum"] = base
+            self.use_beta1, _, _ = _cycle_momentum(optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start, end, pct):
@@ -598,6 +602,7 @@ class OneCycleLR(LRScheduler):
                     break
                 start_step = end_step
         return lrs
+
 
 class CyclicLR(LRScheduler):
     """The lr cycles between ``base_lr`` and ``max_lr`` (up over ``step_size_up`` steps, down over
@@ -627,18 +632,8 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                                 "option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            if last_epoch == -1:
-                for top, base, group in zip(self.max_momentums, self.base_momentums,
-                                            optimizer.param_groups):
-                    _set_momentum(group, top, self.use_beta1)
-                    group["max_momentum"] = top
-                    group["base_momentum"] = base
+            self.use_beta1, self.base_momentums, self.max_momentums = _cycle_momentum(
+                optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -687,6 +682,7 @@ class CyclicLR(LRScheduler):
         if fn is not None:
             self._scale_fn_custom.__dict__.update(fn)
         self._init_scale_fn()
+
 
 class ReduceLROnPlateau(LRScheduler):
     """lr *= factor once the metric passed to ``step(metric)`` has not improved for ``patience`` epochs
