@@ -63,8 +63,8 @@ def binary(torch, dt):
 
 def integers(torch, dt):
     """The integer and bool kernels that float code reaches (labels, masks, accuracy counts);
-    runs once (``dt`` is ignored)."""
-    if dt != FLOATS[0]:
+    runs once (for the first float dtype)."""
+    if dt is not getattr(torch, FLOATS[0]):
         return
     a, b = torch.randint(0, 10, (64,)), torch.randint(0, 10, (64,))
     for name in BINARY[:3] + COMPARE[:6]:
@@ -183,13 +183,15 @@ def norm(torch, dt):
 
 
 def optim(torch, dt):
-    params = [torch.randn(5, dtype=dt, requires_grad=True) for _ in range(6)]
+    params = [torch.randn(5, dtype=dt, requires_grad=True) for _ in range(12)]
     for p in params:
         p.grad = torch.randn(5, dtype=dt)
     o = torch.optim
     for opt in (o.SGD(params[:1], lr=0.1), o.SGD(params[1:2], lr=0.1, momentum=0.9),
                 o.Adam(params[2:3]), o.AdamW(params[3:4]), o.RMSprop(params[4:5]),
-                o.Adagrad(params[5:])):
+                o.Adagrad(params[5:6]), o.Adamax(params[6:7]), o.NAdam(params[7:8]),
+                o.RAdam(params[8:9]), o.Adadelta(params[9:10]), o.Rprop(params[10:11]),
+                o.ASGD(params[11:])):
         opt.step()
         opt.step()
         opt.zero_grad()

@@ -38,3 +38,11 @@ def test_unknown_job_is_an_error(capsys):
     with pytest.raises(SystemExit):
         warmup.main(["no_such_job"])
     assert "unknown job(s): no_such_job" in capsys.readouterr().err
+
+
+def test_integer_job_compiles_integer_kernels():
+    """The integers job runs once, for the first float dtype (it once compared a dtype with a
+    string and never ran)."""
+    from nbtorch.kernels.cpu import elementwise
+    warmup.run_job("integers")
+    assert any(sig[0].dtype.name == "int64" for sig in elementwise.eq_k.signatures)

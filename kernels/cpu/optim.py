@@ -12,6 +12,10 @@ vectorizes (an inline function per element instead puts reference counting into 
 up to 17x slower), and kernels/cuda/optim.py compiles it as the body of its grid-stride kernels.
 ``error_model="numpy"``: a division by zero gives inf/nan as in PyTorch instead of raising, and without
 the per-element zero check LLVM vectorizes the loops (measured 5x faster for Adam).
+
+The later kernels (Adamax, NAdam, RAdam, Adadelta, Rprop, ASGD) instead take their scalars in the
+array's dtype (``_scalars``) and use no float literals, so each operation rounds to float32 as
+PyTorch's tensor ops do, in the order of PyTorch's single-tensor code.
 """
 import math
 
@@ -87,6 +91,102 @@ def _adagrad_loop(first, stride, param, grad, state_sum, clr, eps, weight_decay,
         param[i] -= clr * g / (math.sqrt(state_sum[i]) + eps)
 
 
+@_inline
+def _adamax_loop(first, stride, param, grad, exp_avg, exp_inf, neg_clr, one_minus_beta1, beta2,
+                 eps, weight_decay, maximize):
+    for i in range(first, param.size, stride):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + weight_decay * param[i]
+        exp_avg[i] += one_minus_beta1 * (g - exp_avg[i])
+        exp_inf[i] = max(exp_inf[i] * beta2, abs(g) + eps)
+        param[i] += neg_clr * exp_avg[i] / exp_inf[i]
+
+
+@_inline
+def _nadam_loop(first, stride, param, grad, exp_avg, exp_avg_sq, one_minus_beta1, beta2,
+                one_minus_beta2, bias_correction2, eps, weight_decay, decay, grad_coef, avg_coef,
+                maximize):
+    for i in range(first, param.size, stride):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + weight_decay * param[i]
+        param[i] *= decay
+        exp_avg[i] += one_minus_beta1 * (g - exp_avg[i])
+        exp_avg_sq[i] = exp_avg_sq[i] * beta2 + one_minus_beta2 * g * g
+        denom = math.sqrt(exp_avg_sq[i] / bias_correction2) + eps
+        param[i] += grad_coef * g / denom
+        param[i] += avg_coef * exp_avg[i] / denom
+
+
+@_inline
+def _radam_loop(first, stride, param, grad, exp_avg, exp_avg_sq, one_minus_beta1, beta2,
+                one_minus_beta2, bias_correction1, bias_correction2_sqrt, lr, eps, weight_decay,
+                decay, rect, rectified, maximize):
+    for i in range(first, param.size, stride):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + weight_decay * param[i]
+        param[i] *= decay
+        exp_avg[i] += one_minus_beta1 * (g - exp_avg[i])
+        exp_avg_sq[i] = exp_avg_sq[i] * beta2 + one_minus_beta2 * g * g
+        update = exp_avg[i] / bias_correction1 * lr
+        if rectified:
+            update = update * (bias_correction2_sqrt / (math.sqrt(exp_avg_sq[i]) + eps)) * rect
+        param[i] -= update
+
+
+@_inline
+def _adadelta_loop(first, stride, param, grad, square_avg, acc_delta, neg_lr, rho, one_minus_rho,
+                   eps, weight_decay, maximize):
+    for i in range(first, param.size, stride):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + weight_decay * param[i]
+        square_avg[i] = square_avg[i] * rho + one_minus_rho * g * g
+        delta = math.sqrt(acc_delta[i] + eps) / math.sqrt(square_avg[i] + eps) * g
+        acc_delta[i] = acc_delta[i] * rho + one_minus_rho * delta * delta
+        param[i] += neg_lr * delta
+
+
+@_inline
+def _rprop_loop(first, stride, param, grad, prev, step_size, etaminus, etaplus, step_size_min,
+                step_size_max, maximize):
+    """Where the gradient changed sign the step size shrinks and the step is skipped (prev = 0)."""
+    for i in range(first, param.size, stride):
+        g = -grad[i] if maximize else grad[i]
+        product = g * prev[i]
+        size = step_size[i]
+        if product > 0:
+            size = size * etaplus
+        elif product < 0:
+            size = size * etaminus
+        step_size[i] = min(max(size, step_size_min), step_size_max)
+        if product < 0:
+            prev[i] = 0
+        else:
+            if g > 0:
+                param[i] -= step_size[i]
+            elif g < 0:
+                param[i] += step_size[i]
+            prev[i] = g
+
+
+@_inline
+def _asgd_loop(first, stride, param, grad, ax, decay, neg_eta, mu, weight_decay, average,
+               maximize):
+    for i in range(first, param.size, stride):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + weight_decay * param[i]
+        param[i] *= decay
+        param[i] += neg_eta * g
+        if average:
+            ax[i] += (param[i] - ax[i]) * mu
+        else:
+            ax[i] = param[i]
+
+
 @njit(cache=True, error_model="numpy")
 def _sgd(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step):
     _sgd_loop(0, 1, param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, maximize,
@@ -112,6 +212,48 @@ def _adagrad(param, grad, state_sum, clr, eps, weight_decay, maximize):
     _adagrad_loop(0, 1, param, grad, state_sum, clr, eps, weight_decay, maximize)
 
 
+@njit(cache=True, error_model="numpy")
+def _adamax(param, grad, exp_avg, exp_inf, neg_clr, one_minus_beta1, beta2, eps, weight_decay,
+            maximize):
+    _adamax_loop(0, 1, param, grad, exp_avg, exp_inf, neg_clr, one_minus_beta1, beta2, eps,
+                 weight_decay, maximize)
+
+
+@njit(cache=True, error_model="numpy")
+def _nadam(param, grad, exp_avg, exp_avg_sq, one_minus_beta1, beta2, one_minus_beta2,
+           bias_correction2, eps, weight_decay, decay, grad_coef, avg_coef, maximize):
+    _nadam_loop(0, 1, param, grad, exp_avg, exp_avg_sq, one_minus_beta1, beta2, one_minus_beta2,
+                bias_correction2, eps, weight_decay, decay, grad_coef, avg_coef, maximize)
+
+
+@njit(cache=True, error_model="numpy")
+def _radam(param, grad, exp_avg, exp_avg_sq, one_minus_beta1, beta2, one_minus_beta2,
+           bias_correction1, bias_correction2_sqrt, lr, eps, weight_decay, decay, rect, rectified,
+           maximize):
+    _radam_loop(0, 1, param, grad, exp_avg, exp_avg_sq, one_minus_beta1, beta2, one_minus_beta2,
+                bias_correction1, bias_correction2_sqrt, lr, eps, weight_decay, decay, rect,
+                rectified, maximize)
+
+
+@njit(cache=True, error_model="numpy")
+def _adadelta(param, grad, square_avg, acc_delta, neg_lr, rho, one_minus_rho, eps, weight_decay,
+              maximize):
+    _adadelta_loop(0, 1, param, grad, square_avg, acc_delta, neg_lr, rho, one_minus_rho, eps,
+                   weight_decay, maximize)
+
+
+@njit(cache=True, error_model="numpy")
+def _rprop(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
+           maximize):
+    _rprop_loop(0, 1, param, grad, prev, step_size, etaminus, etaplus, step_size_min,
+                step_size_max, maximize)
+
+
+@njit(cache=True, error_model="numpy")
+def _asgd(param, grad, ax, decay, neg_eta, mu, weight_decay, average, maximize):
+    _asgd_loop(0, 1, param, grad, ax, decay, neg_eta, mu, weight_decay, average, maximize)
+
+
 def adam_constants(lr, beta1, beta2, step):
     """Adam's step size and the square root of its second bias correction at ``step``."""
     return lr / (1.0 - beta1 ** step), math.sqrt(1.0 - beta2 ** step)
@@ -120,6 +262,57 @@ def adam_constants(lr, beta1, beta2, step):
 def adagrad_lr(lr, lr_decay, step):
     """Adagrad's decayed learning rate at ``step``."""
     return lr / (1.0 + (step - 1.0) * lr_decay)
+
+
+def _scalars(like, *values):
+    """``values`` as scalars of ``like``'s dtype, so that the kernel's arithmetic stays in it."""
+    return tuple(like.dtype.type(v) for v in values)
+
+
+def adamax_args(param, lr, beta1, beta2, eps, weight_decay, step):
+    """The scalars of ``_adamax_loop`` at ``step``."""
+    return _scalars(param, -lr / (1.0 - beta1 ** step), 1.0 - beta1, beta2, eps, weight_decay)
+
+
+def _weight_decay(lr, weight_decay, decoupled):
+    """(coupled weight decay, factor the parameter is multiplied by) for NAdam and RAdam."""
+    return (0.0, 1.0 - lr * weight_decay) if decoupled else (weight_decay, 1.0)
+
+
+def nadam_args(param, lr, beta1, beta2, eps, weight_decay, step, mu, mu_next, mu_product,
+               decoupled):
+    """The scalars of ``_nadam_loop`` at ``step``; ``mu_product`` already includes ``mu``."""
+    grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product)
+    avg_coef = -lr * mu_next / (1.0 - mu_product * mu_next)
+    return _scalars(param, 1.0 - beta1, beta2, 1.0 - beta2, 1.0 - beta2 ** step, eps,
+                    *_weight_decay(lr, weight_decay, decoupled), grad_coef, avg_coef)
+
+
+def radam_args(param, lr, beta1, beta2, eps, weight_decay, step, decoupled):
+    """The scalars of ``_radam_loop`` at ``step``, the last one whether the variance is
+    tractable (rho_t > 5), which selects the rectified update."""
+    bias_correction2 = 1.0 - beta2 ** step
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    rho_t = rho_inf - 2.0 * step * beta2 ** step / bias_correction2
+    rectified = rho_t > 5.0
+    rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+                     ) if rectified else 1.0
+    return _scalars(param, 1.0 - beta1, beta2, 1.0 - beta2, 1.0 - beta1 ** step,
+                    math.sqrt(bias_correction2), lr, eps,
+                    *_weight_decay(lr, weight_decay, decoupled), rect) + (rectified,)
+
+
+def adadelta_args(param, lr, rho, eps, weight_decay):
+    return _scalars(param, -lr, rho, 1.0 - rho, eps, weight_decay)
+
+
+def rprop_args(param, etaminus, etaplus, step_size_min, step_size_max):
+    return _scalars(param, etaminus, etaplus, step_size_min, step_size_max)
+
+
+def asgd_args(param, eta, mu, lambd, weight_decay):
+    """The scalars of ``_asgd_loop``; averaging starts once ``mu`` leaves 1."""
+    return _scalars(param, 1.0 - lambd * eta, -eta, mu, weight_decay) + (mu != 1,)
 
 
 def _flat(a, like):
@@ -157,3 +350,44 @@ def adagrad_step(param, grad, state_sum, lr, lr_decay, eps, weight_decay, step, 
     _adagrad(param.reshape(-1), grad.reshape(-1), state_sum.reshape(-1),
              adagrad_lr(float(lr), float(lr_decay), float(step)), float(eps), float(weight_decay),
              bool(maximize))
+
+
+@register("adamax_step", "cpu")
+def adamax_step(param, grad, exp_avg, exp_inf, lr, beta1, beta2, eps, weight_decay, step, maximize):
+    _adamax(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_inf.reshape(-1),
+            *adamax_args(param, lr, beta1, beta2, eps, weight_decay, step), bool(maximize))
+
+
+@register("nadam_step", "cpu")
+def nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step, mu,
+               mu_next, mu_product, decoupled_weight_decay, maximize):
+    _nadam(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
+           *nadam_args(param, lr, beta1, beta2, eps, weight_decay, step, mu, mu_next, mu_product,
+                       decoupled_weight_decay), bool(maximize))
+
+
+@register("radam_step", "cpu")
+def radam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step,
+               decoupled_weight_decay, maximize):
+    _radam(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
+           *radam_args(param, lr, beta1, beta2, eps, weight_decay, step, decoupled_weight_decay),
+           bool(maximize))
+
+
+@register("adadelta_step", "cpu")
+def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+    _adadelta(param.reshape(-1), grad.reshape(-1), square_avg.reshape(-1), acc_delta.reshape(-1),
+              *adadelta_args(param, lr, rho, eps, weight_decay), bool(maximize))
+
+
+@register("rprop_step", "cpu")
+def rprop_step(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
+               maximize):
+    _rprop(param.reshape(-1), grad.reshape(-1), prev.reshape(-1), step_size.reshape(-1),
+           *rprop_args(param, etaminus, etaplus, step_size_min, step_size_max), bool(maximize))
+
+
+@register("asgd_step", "cpu")
+def asgd_step(param, grad, ax, eta, mu, lambd, weight_decay, maximize):
+    _asgd(param.reshape(-1), grad.reshape(-1), ax.reshape(-1),
+          *asgd_args(param, eta, mu, lambd, weight_decay), bool(maximize))

@@ -26,7 +26,8 @@ def _mat(t):
 
 
 def _vec(t, shape):
-    return t.contiguous()._data.reshape(shape)
+    """``t``'s elements as a matrix of ``shape``, its -1 resolved (CUDA arrays take no -1)."""
+    return t.contiguous()._data.reshape(tuple(t.numel() if n == -1 else n for n in shape))
 
 
 def _like(prod, x, y, transposed):
@@ -110,7 +111,7 @@ class Mv(Function):
                               v if ctx.needs_input_grad[0] else None)
         out = new((m.shape[0],), m.dtype, m._device)
         dm, tm = _mat(m)
-        lookup("mm_forward", m._device.type)(dm, _vec(v, (-1, 1)), out._data.reshape(-1, 1), tm,
+        lookup("mm_forward", m._device.type)(dm, _vec(v, (-1, 1)), _vec(out, (-1, 1)), tm,
                                               False)
         return out
 

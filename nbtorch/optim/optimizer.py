@@ -21,6 +21,19 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+def _check_betas(lr, eps, betas, weight_decay):
+    """The option checks Adam and its variants share, with PyTorch's words, in PyTorch's order."""
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for i, beta in enumerate(betas[:2]):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
 def _typename(obj):
     if isinstance(obj, Tensor):
         return obj.type()
