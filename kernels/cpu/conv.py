@@ -32,6 +32,9 @@ DIRECT_MAX_COUT_FORWARD = 16     # the forward's four taps per pass (_gather) wi
 
 # what a tap does (see _row); numpy ints, so that numba compiles _taps once, not once per mode
 GATHER, SCATTER, DOT, COPY, ADD = (np.int64(i) for i in range(5))
+# the flags passed from kernel to kernel, numpy bools for the same reason: numba types a Python
+# True or False as a literal and compiles the callee (_taps, gemm) once per value
+TRUE, FALSE = np.True_, np.False_
 
 
 # --- the one loop nest: kernel taps between input planes and output planes ---
@@ -108,7 +111,7 @@ def _gather(wk, xs, yp, OH, OW, p):
     faster for 1->6 5x5); otherwise one tap at a time (_taps)."""
     sh, sw, _, _, dh, dw = p
     if sh != 1 or sw != 1 or yp.shape[1] != xs.shape[2]:
-        _taps(GATHER, wk, xs, yp.reshape((1, 1, 1) + yp.shape), OH, OW, p, True)
+        _taps(GATHER, wk, xs, yp.reshape((1, 1, 1) + yp.shape), OH, OW, p, TRUE)
         return
     taps = wk.shape[1] * wk.shape[2]
     yf, n = yp.reshape(-1), (OH - 1) * yp.shape[1] + OW
@@ -181,7 +184,7 @@ def _from_wide(yg, wide, b):
 def _im2col(mode, wk, xs, cols, wide, OW, p):
     """COPY: unfold the padded input planes xs into the im2col matrix cols (Cg*KH*KW, OH*Wy);
     ADD: add cols back into xs. wk (Cg, KH, KW) gives the taps' shape; wide (Og, OH, Wy)."""
-    _taps(mode, wk, xs, cols.reshape(wk.shape + wide.shape[1:]), wide.shape[1], OW, p, False)
+    _taps(mode, wk, xs, cols.reshape(wk.shape + wide.shape[1:]), wide.shape[1], OW, p, FALSE)
 
 
 @njit(cache=True, inline="always")
@@ -190,7 +193,7 @@ def _direct(mode, wg, xs, wide, OW, p):
     (Og, Cg, KH, KW), with its wide plane wide[o] (OH, Wy)."""
     for o in range(wg.shape[0]):
         _taps(mode, wg[o], xs, wide[o].reshape((1, 1, 1) + wide.shape[1:]), wide.shape[1], OW, p,
-              True)
+              TRUE)
 
 
 # --- the passes over the samples lo..hi, on grouped views ---
@@ -213,7 +216,7 @@ def _forward(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
                     _gather(w[g, o], xs, wide[o], OH, OW, p)
             else:
                 _im2col(COPY, w[g, 0], xs, cols, wide, OW, p)
-                gemm(w.reshape((G, Og, -1))[g], cols, wide.reshape((Og, -1)), False, False, 1.0,
+                gemm(w.reshape((G, Og, -1))[g], cols, wide.reshape((Og, -1)), FALSE, FALSE, 1.0,
                      0.0)
             _from_wide(y[n, g], wide, b[g])
 
@@ -231,7 +234,7 @@ def _backward_input(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
             if direct:
                 _direct(SCATTER, w[g], xs, wide, OW, p)
             else:
-                gemm(w.reshape((G, Og, -1))[g], wide.reshape((Og, -1)), cols, True, False, 1.0,
+                gemm(w.reshape((G, Og, -1))[g], wide.reshape((Og, -1)), cols, TRUE, FALSE, 1.0,
                      0.0)
                 _im2col(ADD, w[g, 0], xs, cols, wide, OW, p)
             if xpad.size:
@@ -251,7 +254,7 @@ def _backward_weight(y, x, w, b, xpad, wide, cols, p, direct, lo, hi):
                 _direct(DOT, w[g], xs, wide, OW, p)
             else:
                 _im2col(COPY, w[g, 0], xs, cols, wide, OW, p)
-                gemm(wide.reshape((Og, -1)), cols, w.reshape((G, Og, -1))[g], False, True, 1.0,
+                gemm(wide.reshape((Og, -1)), cols, w.reshape((G, Og, -1))[g], FALSE, TRUE, 1.0,
                      1.0)
 
 
