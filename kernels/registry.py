@@ -18,7 +18,7 @@ _LOADED = set()
 # Kernel families per device; a device's families are imported on its first lookup, so
 # ``import nbtorch`` never imports numba.cuda.
 FAMILIES = ("copy", "elementwise", "activation", "reduce", "matmul", "conv", "pool", "softmax",
-            "loss", "norm", "optim")
+            "loss", "norm", "optim", "embedding")
 
 
 def register(op, device):

@@ -221,9 +221,24 @@ def dropout(torch, dt):
     _grad(F.dropout2d(x.unsqueeze(0), 0.3))
 
 
+def layers(torch, dt):
+    """Embedding (int64 and int32 indices, serial and threaded); padding and upsampling, which
+    run on the embedding kernels."""
+    F = torch.nn.functional
+    for n, itype in ((6, torch.int64), (4096, torch.int32)):
+        w = torch.randn(50, 128, dtype=dt, requires_grad=True)
+        _grad(F.embedding(torch.randint(0, 50, (n,)).to(itype), w, scale_grad_by_freq=True))
+        _grad(F.embedding(torch.randint(0, 50, (n,)).to(itype), w, padding_idx=0))
+    x = torch.randn(2, 3, 8, 8, dtype=dt, requires_grad=True)
+    _grad(F.pad(x, (1, 2, 2, 1), "reflect"))
+    _grad(F.pad(x, (1, 2), value=1.0))
+    _grad(F.interpolate(x, scale_factor=2))
+    _grad(F.interpolate(x, size=(5, 11), mode="bilinear"))
+
+
 # longest first, so that the pool's processes finish together
 JOBS = {f.__name__: f for f in (binary, conv, loss, reduce, unary, pool, softmax, activation, norm,
-                                 matmul, optim, index, dropout, integers)}
+                                 matmul, optim, index, dropout, layers, integers)}
 
 
 # --- running them ---

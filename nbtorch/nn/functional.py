@@ -5,7 +5,7 @@ from .. import ops  # noqa: F401
 from ..ops.matmul import bilinear, linear  # noqa: E402,F401
 
 # --- convolution (conv helper) ---
-from ..ops.conv import conv1d, conv2d  # noqa: E402,F401
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402,F401
 
 # --- pooling (pool helper) ---
 from ..ops.pool import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d,  # noqa: E402,F401
@@ -23,3 +23,9 @@ from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, 
                         smooth_l1_loss)
 from ..ops.softmax import functional_log_softmax as log_softmax  # noqa: E402,F401
 from ..ops.softmax import functional_softmax as softmax  # noqa: E402,F401
+
+# --- embedding, padding, upsampling (layers helper) ---
+from ..ops.embedding import embedding  # noqa: E402,F401
+from ..ops.pad import pad  # noqa: E402,F401
+from ..ops.prelu import prelu  # noqa: E402,F401
+from ..ops.upsample import interpolate  # noqa: E402,F401

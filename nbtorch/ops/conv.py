@@ -54,6 +54,46 @@ class Convolution(Function):
         return gx, gw, gb, None, None, None, None, None
 
 
+class ConvTranspose(Function):
+    """out = conv_transpose(x, w) + b, the adjoint of a convolution, run on the convolution's
+    kernels: its forward is conv2d's input-gradient pass (x as grad_out), its input gradient is
+    conv2d's forward of grad, and its weight gradient conv2d's weight-gradient pass with the roles
+    of input and grad_out swapped. w is (C_in, C_out/groups, KH, KW); ``size`` is the output's
+    spatial shape, which carries output_padding (rows no tap reaches get only the bias)."""
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, groups, size):
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
+        ctx.params = stride, padding, dilation, groups
+        ctx.shapes = x.shape, w.shape
+        out = new((x.shape[0], w.shape[1] * groups) + size, x.dtype, x._device)
+        lookup("conv2d_backward_input", x._device.type)(_array(x), _array(w), _as_2d(out._data),
+                                                        *ctx.params)
+        if b is not None:
+            out.add_(b.to(x.dtype).reshape((1, -1) + (1,) * len(size)))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        need, dev = ctx.needs_input_grad, grad._device
+        g = _array(grad)
+        gx = gw = gb = None
+        if need[0]:
+            gx = new(ctx.shapes[0], grad.dtype, dev)
+            lookup("conv2d_forward", dev.type)(g, _array(w), None, _as_2d(gx._data), *ctx.params)
+        if need[1]:
+            gw = new(ctx.shapes[1], grad.dtype, dev)
+            lookup("conv2d_backward_weight", dev.type)(_array(x), g, _as_2d(gw._data),
+                                                       *ctx.params)
+        if need[2]:
+            gb = new((g.shape[1],), grad.dtype, dev)
+            lookup("conv2d_backward_bias", dev.type)(g, gb._data)
+        return gx, gw, gb, None, None, None, None, None
+
+
 # --- argument checks (PyTorch's order and words) ---
 _SIGNATURES = ("(Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, "
                "tuple of ints padding = 0, tuple of ints dilation = 1, int groups = 1)",
@@ -215,4 +255,105 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(2, input, weight, bias, stride, padding, dilation, groups)
 
 
-FUNCTIONS = {"conv1d": conv1d, "conv2d": conv2d}
+def _conv_transpose(dims, input, weight, bias, stride, padding, output_padding, groups,
+                    dilation):
+    name = f"conv_transpose{dims}d"
+    for key, v in (("stride", stride), ("padding", padding), ("output_padding", output_padding),
+                   ("dilation", dilation)):
+        if not _is_ints(v):
+            raise TypeError(f"{name}(): argument '{key}' must be tuple of ints, not "
+                            f"{type(v).__name__}")
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    unbatched = input.dim() == dims + 1
+    x = input.unsqueeze(0) if unbatched else input
+    if weight.dim() < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    k = weight.dim() - 2
+    stride, padding, output_padding, dilation = (
+        _expand(key, v, dims, k) for key, v in (("stride", stride), ("padding", padding),
+                                                ("output_padding", output_padding),
+                                                ("dilation", dilation)))
+    for key, values in (("padding", padding), ("output_padding", output_padding)):
+        if any(v < 0 for v in values):
+            raise RuntimeError(f"negative {key} is not supported")
+    if any(v <= 0 for v in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    _check_transposed_shapes(x, weight, bias, groups)
+    stride, padding, dilation = _pair(stride, 1), _pair(padding, 0), _pair(dilation, 1)
+    size = _transposed_size(x, weight, stride, padding, _pair(output_padding, 0), dilation)
+    _check_dtypes(x, weight)
+    device_of(x, weight, bias)
+    out = ConvTranspose.apply(x, weight, bias, stride, padding, dilation, groups, size)
+    return out.squeeze(0) if unbatched else out
+
+
+def _check_transposed_shapes(x, weight, bias, groups):
+    ws, xs = list(weight.shape), list(x.shape)
+    if weight.dim() != x.dim():
+        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-"
+                           f"dimensional weight {ws}, but got {x.dim()}-dimensional input of size "
+                           f"{xs} instead")
+    if ws[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {ws} instead")
+    if ws[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
+                           f"dimension 0, but got weight of size [{ws}] instead")
+    if xs[1] != ws[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {ws}, expected input{xs} to have "
+                           f"{ws[0]} channels, but got {xs[1]} channels instead")
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != ws[1] * groups):
+        raise RuntimeError(f"Given transposed=1, weight of size {ws}, expected bias to be "
+                           f"1-dimensional with {ws[1] * groups} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
+
+
+def _transposed_size(x, weight, stride, padding, output_padding, dilation):
+    """PyTorch's output size (n - 1) s - 2 p + d (k - 1) + output_padding + 1, after its checks
+    of dilation and output_padding; all 2-d pairs (a 1-d one has height 1), as PyTorch's words."""
+    def listing(key, values, sep):
+        return f"{key}_height: {values[0]}{sep}{key}_width: {values[1]}"
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got "
+                           f"{listing('dilation', dilation, ', ')}")
+    if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but "
+                           f"got {listing('output_padding', output_padding, ' ')} "
+                           f"{listing('stride', stride, ' ')} {listing('dilation', dilation, ' ')}")
+    spatial, kernel = _as_2d_shape(x.shape), _as_2d_shape(weight.shape)
+    size = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, k, s, p, o, d in zip(
+        spatial, kernel, stride, padding, output_padding, dilation))
+    if any(n < 1 for n in size):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, spatial))}). "
+                           f"Calculated output size per channel: ({' x '.join(map(str, size))}). "
+                           "Output size is too small")
+    return size[2 - len(x.shape[2:]):]
+
+
+def _as_2d_shape(shape):
+    """The spatial sizes of a 1-d or 2-d array's shape as a pair (height 1 for 1-d)."""
+    return tuple(shape[2:]) if len(shape) == 4 else (1,) + tuple(shape[2:])
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-d transposed convolution of input (N, C_in, L) or (C_in, L) with weight
+    (C_in, C_out/groups, K)."""
+    return _conv_transpose(1, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """2-d transposed convolution of input (N, C_in, H, W) or (C_in, H, W) with weight
+    (C_in, C_out/groups, KH, KW)."""
+    return _conv_transpose(2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+FUNCTIONS = {"conv1d": conv1d, "conv2d": conv2d, "conv_transpose1d": conv_transpose1d,
+             "conv_transpose2d": conv_transpose2d}

@@ -1,7 +1,9 @@
 """Activation layers: each forward is one nn.functional call; reprs as PyTorch's."""
 import warnings
 
-from .. import functional as F
+from ... import _creation
+from .. import functional as F, init as nn_init
+from ..parameter import Parameter
 from .module import Module
 
 
@@ -125,6 +127,28 @@ class ReLU6(Hardtanh):
 
     def extra_repr(self):
         return _inplace_str(self.inplace, first=True)
+
+
+# --- PReLU (layers helper) ---
+class PReLU(Module):
+    """max(0, x) + weight * min(0, x), with ``num_parameters`` learned slopes (one shared, or one
+    per channel, dim 1), initialised to ``init``."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        self.num_parameters = num_parameters
+        super().__init__()
+        self.init = init
+        self.weight = Parameter(_creation.empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        nn_init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
 
 
 # --- Softmax / LogSoftmax (softmax/loss helper) ---
