@@ -29,3 +29,7 @@ from ..ops.embedding import embedding  # noqa: E402,F401
 from ..ops.pad import pad  # noqa: E402,F401
 from ..ops.prelu import prelu  # noqa: E402,F401
 from ..ops.upsample import interpolate  # noqa: E402,F401
+
+# --- attention (recurrent/attention helper) ---
+from ._attention import (_canonical_mask, _none_or_dtype,  # noqa: E402,F401
+                         multi_head_attention_forward, scaled_dot_product_attention)
