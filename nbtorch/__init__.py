@@ -14,11 +14,11 @@ from ._size import Size  # noqa: F401
 from ._tensor import Tensor, _install_methods
 from ._random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: F401
                       manual_seed, seed, set_rng_state)
-from ._creation import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor,  # noqa: F401
-                        LongTensor, arange, as_tensor, empty, empty_like, eye, from_numpy, full,
-                        full_like, linspace, logspace, normal, ones, ones_like, rand, rand_like,
-                        randint, randint_like, randn, randn_like, randperm, range_ as range,
-                        tensor, zeros, zeros_like)
+from ._creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,  # noqa: F401
+                        HalfTensor, IntTensor, LongTensor, ShortTensor, arange, as_tensor, empty,
+                        empty_like, eye, from_numpy, full, full_like, linspace, logspace, normal,
+                        ones, ones_like, rand, rand_like, randint, randint_like, randn,
+                        randn_like, randperm, range_ as range, tensor, zeros, zeros_like)
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: F401
                        set_grad_enabled)
 from . import autograd, ops  # noqa: F401
@@ -76,6 +76,9 @@ def set_printoptions(**kwargs):
 
 
 from . import accelerator, backends, cuda, nn, optim, utils  # noqa: E402,F401
+from ._config import (are_deterministic_algorithms_enabled, compile,  # noqa: E402,F401
+                      get_float32_matmul_precision, is_deterministic_algorithms_warn_only_enabled,
+                      set_float32_matmul_precision, use_deterministic_algorithms)
 
 # --- serialization ---
 from .serialization import load, save  # noqa: E402,F401

@@ -41,19 +41,18 @@ def _require_grad(t):
 
 
 def _place(host, dtype, device, requires_grad):
-    device = as_device(device)
+    dtype, device = _dtype.as_dtype(dtype), as_device(device)
     return _finish(from_host(np.asarray(host, dtype.np), device), device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, **_):
-    dtype = dtype or _dtype.get_default_dtype()
+    dtype = _dtype.as_dtype(dtype, "empty") or _dtype.get_default_dtype()
     device = as_device(device)
     return _finish(_alloc(_size(size), dtype.np, device), device, requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, **_):
-    if dtype is None:
-        dtype = _dtype.scalar_dtype(fill_value)
+    dtype = _dtype.as_dtype(dtype, "full") or _dtype.scalar_dtype(fill_value)
     t = empty(*_size((size,)), dtype=dtype, device=device)
     lookup("fill", t.device.type)(t._data, fill_value)
     return _require_grad(t) if requires_grad else t
@@ -62,13 +61,13 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, **_):
     if any(s < 0 for s in _size_args(size)):
         raise RuntimeError("zeros: Dimension size must be non-negative.")
-    return full(_size(size), 0, dtype=dtype or _dtype.get_default_dtype(), device=device,
-                requires_grad=requires_grad)
+    dtype = _dtype.as_dtype(dtype, "zeros") or _dtype.get_default_dtype()
+    return full(_size(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, **_):
-    return full(_size(size), 1, dtype=dtype or _dtype.get_default_dtype(), device=device,
-                requires_grad=requires_grad)
+    dtype = _dtype.as_dtype(dtype, "ones") or _dtype.get_default_dtype()
+    return full(_size(size), 1, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def _like(fn, t, dtype, device, requires_grad, *args):
@@ -100,8 +99,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    if dtype is None:
-        dtype = _dtype.result_type([start, end, step])
+    dtype = _dtype.as_dtype(dtype, "arange") or _dtype.result_type([start, end, step])
     n = max(0, math.ceil((end - start) / step))
     return _place(start + np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64)
                   * step, dtype, device, requires_grad)
@@ -136,13 +134,13 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, **_):
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **_):
-    dtype = dtype or _dtype.get_default_dtype()
+    dtype = _dtype.as_dtype(dtype, "rand") or _dtype.get_default_dtype()
     return _place(rng(generator).random(_size(size), dtype=np.float64).astype(dtype.np), dtype,
                   device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **_):
-    dtype = dtype or _dtype.get_default_dtype()
+    dtype = _dtype.as_dtype(dtype, "randn") or _dtype.get_default_dtype()
     return _place(rng(generator).standard_normal(_size(size)), dtype, device, requires_grad)
 
 
@@ -245,6 +243,7 @@ def _to_host_values(data):
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    dtype = _dtype.as_dtype(dtype)
     if isinstance(data, Tensor):
         import warnings
         warnings.warn("To copy construct from a tensor, it is recommended to use "
@@ -265,6 +264,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 
 def as_tensor(data, dtype=None, device=None):
+    dtype = _dtype.as_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor):
         return data.to(device=device or data.device, dtype=dtype or data.dtype)
     if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype) and \
@@ -284,19 +284,32 @@ def from_numpy(ndarray):
     return Tensor._wrap(ndarray)
 
 
-def _legacy(dtype):
-    def ctor(*args):
+class tensortype(type):
+    """The type of the legacy tensor types (``torch.FloatTensor``, ...), as in PyTorch: calling one
+    builds a tensor of its dtype, and ``isinstance(t, torch.FloatTensor)`` asks whether ``t`` is a
+    CPU float32 tensor."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls.dtype and obj.device.type == "cpu"
+
+    def __call__(cls, *args, device=None):
         if len(args) == 1 and not isinstance(args[0], numbers.Integral):
             if isinstance(args[0], Tensor):
-                return args[0].to(dtype)
-            return tensor(args[0], dtype=dtype)
-        return empty(*(args or (0,)), dtype=dtype)      # no size: 1-D of size 0, as in PyTorch
-    return ctor
+                return args[0].to(cls.dtype)
+            return tensor(args[0], dtype=cls.dtype, device=device)
+        return empty(*(args or (0,)), dtype=cls.dtype, device=device)  # no size: 1-D of size 0
 
 
-FloatTensor = _legacy(_dtype.float32)
-DoubleTensor = _legacy(_dtype.float64)
-LongTensor = _legacy(_dtype.int64)
-IntTensor = _legacy(_dtype.int32)
-BoolTensor = _legacy(_dtype.bool_)
-ByteTensor = _legacy(_dtype.uint8)
+def _legacy(name, dtype):
+    return tensortype(name, (), {"dtype": dtype, "is_cuda": False, "__module__": "torch"})
+
+
+FloatTensor = _legacy("FloatTensor", _dtype.float32)
+DoubleTensor = _legacy("DoubleTensor", _dtype.float64)
+HalfTensor = _legacy("HalfTensor", _dtype.float16)
+LongTensor = _legacy("LongTensor", _dtype.int64)
+IntTensor = _legacy("IntTensor", _dtype.int32)
+ShortTensor = _legacy("ShortTensor", _dtype.int16)
+CharTensor = _legacy("CharTensor", _dtype.int8)
+BoolTensor = _legacy("BoolTensor", _dtype.bool_)
+ByteTensor = _legacy("ByteTensor", _dtype.uint8)

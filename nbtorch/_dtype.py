@@ -53,6 +53,19 @@ def _by_name(name):
     return _NAMES[name]
 
 
+_PYTHON_TYPES = {bool: bool_, int: int64, float: float64}
+
+
+def as_dtype(d, name="tensor"):
+    """``d`` as a dtype: None stays None, and the Python types bool, int and float mean what they
+    do in PyTorch (bool, int64, float64)."""
+    if d is None or isinstance(d, dtype):
+        return d
+    if isinstance(d, type) and d in _PYTHON_TYPES:
+        return _PYTHON_TYPES[d]
+    raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not {type(d).__name__}")
+
+
 def get_default_dtype():
     return _default[0]
 

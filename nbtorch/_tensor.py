@@ -102,6 +102,24 @@ class Tensor:
     def element_size(self):
         return self._data.dtype.itemsize
 
+    @property
+    def itemsize(self):
+        return self._data.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.size * self._data.dtype.itemsize
+
+    def storage_offset(self):
+        """Elements from the start of the memory this tensor views: on the CPU that of its base
+        tensor, or of the NumPy array owning the data (a detached view has no base tensor); on
+        CUDA the array's offset into its buffer."""
+        if self._device.type != "cpu":
+            return self._data.offset // self._data.dtype.itemsize
+        root = self if self._base is None else self._base
+        start = _owner(root._data).__array_interface__["data"][0]
+        return (self.data_ptr() - start) // self._data.dtype.itemsize
+
     def stride(self, dim=None):
         strides = tuple(s // self._data.dtype.itemsize for s in self._data.strides)
         return strides if dim is None else strides[self._dim(dim)]
@@ -116,14 +134,24 @@ class Tensor:
         return self._data.__array_interface__["data"][0] if self._device.type == "cpu" else \
             self._data.device_ctypes_pointer.value
 
-    def type(self, dtype=None):
+    _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                   "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                   "bool": "Bool"}
+
+    def type(self, dtype=None, non_blocking=False):
+        """The type's name, or a copy as a dtype, a legacy type (torch.DoubleTensor) or its name."""
         if dtype is None:
-            names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                     "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                     "bool": "Bool"}
             prefix = "torch.cuda." if self.is_cuda else "torch."
-            return f"{prefix}{names[self.dtype.name]}Tensor"
-        return self.to(dtype)
+            return f"{prefix}{self._TYPE_NAMES[self.dtype.name]}Tensor"
+        if isinstance(dtype, str):
+            cuda, _, name = dtype.replace("torch.", "", 1).rpartition(".")
+            found = [d for d, n in self._TYPE_NAMES.items() if f"{n}Tensor" == name]
+            if cuda not in ("", "cuda") or not found:
+                raise ValueError(f"invalid type: '{dtype}'")
+            return self.to(_dtype._NAMES[found[0]], device="cuda" if cuda else self._device)
+        if not isinstance(getattr(dtype, "dtype", dtype), _dtype.dtype):
+            raise ValueError(f"invalid type: '{getattr(dtype, '__name__', dtype)}'")
+        return self.to(getattr(dtype, "dtype", dtype))
 
     def __len__(self):
         if self._data.ndim == 0:
@@ -408,6 +436,16 @@ class Tensor:
         from ._creation import tensor
         return tensor(data, dtype=dtype or self.dtype, device=device or self._device,
                       requires_grad=requires_grad)
+
+
+def _owner(array):
+    """The NumPy array owning the memory ``array`` views (the end of its chain of bases)."""
+    while True:     # as_strided views (diagonal) hold their base one step further
+        base = array.base if isinstance(array.base, type(array)) else \
+            getattr(array.base, "base", None)
+        if not isinstance(base, type(array)):
+            return array
+        array = base
 
 
 def _zero_grads(params, set_to_none=True):

@@ -52,6 +52,11 @@ def synchronize(device=None):
         _numba_cuda().synchronize()
 
 
+def empty_cache():
+    """Nothing to release: nbtorch keeps no caching allocator (a no-op, as PyTorch's without
+    CUDA)."""
+
+
 def manual_seed(seed):
     from ._random import manual_seed as _seed
     _seed(seed)

@@ -165,6 +165,13 @@ class Function:
     number_edges = False
     hidden_edges = ()
 
+    def __init_subclass__(cls, **kwargs):
+        """Each Function records nodes of its own Node subclass, named as PyTorch's node classes
+        (``type(y.grad_fn).__name__ == "MulBackward0"``)."""
+        super().__init_subclass__(**kwargs)
+        cls._node_type = type(_name(cls), (Node,), {
+            "__module__": "torch.autograd.function" if cls.node_name is None else "builtins"})
+
     @classmethod
     def apply(cls, *args):
         ctx = Context()
@@ -183,7 +190,7 @@ class Function:
         edges = tuple([_edge(a) if n else None if isinstance(a, Tensor) else False
                        for a, n in zip(args, needs)])
         meta = tuple([a._data.shape if n else None for a, n in zip(args, needs)])
-        node = Node(cls, ctx, edges, meta, len(outs))
+        node = cls._node_type(cls, ctx, edges, meta, len(outs))
         node.output_meta = tuple([(o._data.shape, o.dtype, o._device) if isinstance(o, Tensor)
                                   else None for o in outs])
         ctx._output_ids = tuple(map(id, outs))

@@ -24,6 +24,10 @@ from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, 
 from ..ops.softmax import functional_log_softmax as log_softmax  # noqa: E402,F401
 from ..ops.softmax import functional_softmax as softmax  # noqa: E402,F401
 
+# --- distances, one-hot (tensor-API helper) ---
+from ..ops.index import one_hot  # noqa: E402,F401
+from ..ops.reduce import cosine_similarity, normalize  # noqa: E402,F401
+
 # --- embedding, padding, upsampling (layers helper) ---
 from ..ops.embedding import embedding  # noqa: E402,F401
 from ..ops.pad import pad  # noqa: E402,F401

@@ -3,7 +3,7 @@ nn.functional forms (argument checks with PyTorch's words, ``inplace=``)."""
 from ..autograd.function import Function
 from ..kernels.registry import lookup
 from ._util import cast, float_dtype, new
-from .elementwise import _type_name, clamp, inplace
+from .elementwise import _type_name, _write_out, clamp, inplace
 
 
 class _Pointwise(Function):
@@ -92,12 +92,14 @@ def _float_input(input):
     return cast(input, float_dtype(input.dtype))
 
 
-def sigmoid(input):
-    return Sigmoid.apply(_float_input(input))
+def sigmoid(input, *, out=None):
+    result = Sigmoid.apply(_float_input(input))
+    return result if out is None else _write_out(result, out, "sigmoid")
 
 
-def tanh(input):
-    return Tanh.apply(_float_input(input))
+def tanh(input, *, out=None):
+    result = Tanh.apply(_float_input(input))
+    return result if out is None else _write_out(result, out, "tanh")
 
 
 # --- nn.functional ---

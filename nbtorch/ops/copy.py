@@ -48,10 +48,10 @@ def clone(x, memory_format=None):
 
 
 def _parse_to(args, kwargs):
-    dtype, device = kwargs.get("dtype"), kwargs.get("device")
+    dtype, device = _dtype.as_dtype(kwargs.get("dtype"), "to"), kwargs.get("device")
     for a in args:
-        if isinstance(a, _dtype.dtype):
-            dtype = a
+        if isinstance(a, (_dtype.dtype, type)):
+            dtype = _dtype.as_dtype(a)
         elif isinstance(a, Tensor):
             dtype, device = a.dtype, a.device
         elif isinstance(a, (str, Device)):

@@ -458,8 +458,9 @@ def _identity_on_ints(fn):
 floor, ceil, round, trunc = map(_identity_on_ints, (_floor, _ceil, _round, _trunc))
 
 
-def square(input):
-    return pow(input, 2)
+def square(input, *, out=None):
+    result = pow(input, 2)
+    return result if out is None else _write_out(result, out, "square")
 
 
 def _predicate(op):
@@ -472,8 +473,41 @@ def _predicate(op):
     return fn
 
 
-isnan, isinf, isfinite, logical_not = map(_predicate, ("isnan", "isinf", "isfinite",
-                                                       "logical_not"))
+isnan, isinf, isfinite, _logical_not = map(_predicate, ("isnan", "isinf", "isfinite",
+                                                        "logical_not"))
+
+
+def logical_not(input, *, out=None):
+    result = _logical_not(input)
+    return result if out is None else _write_out(result, out, "logical_not")
+
+
+class NanToNum(Function):
+    """NaN, +inf and -inf replaced by numbers; the gradient flows where the input is finite."""
+    node_name = "NanToNumBackward0"
+
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        ctx.save_for_backward(x)
+        out = where(isnan(x), nan, x)
+        out = where(eq(x, math.inf), posinf, out)
+        return where(eq(x, -math.inf), neginf, out)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return where(isfinite(x), g, g.new_zeros(())), None, None, None
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """posinf and neginf default to the dtype's largest and lowest finite values."""
+    if input.dtype.is_floating_point:
+        info = np.finfo(input.dtype.np)
+        result = NanToNum.apply(input, nan, float(info.max) if posinf is None else posinf,
+                                float(info.min) if neginf is None else neginf)
+    else:
+        result = input.clone()
+    return result if out is None else _write_out(result, out, "nan_to_num")
 
 
 def bitwise_not(input):
@@ -859,7 +893,8 @@ METHODS = {
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
     "logical_not": logical_not, "bitwise_not": bitwise_not, "bitwise_and": bitwise_and,
     "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor,
-    "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
+    "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "nan_to_num": nan_to_num,
+    "nan_to_num_": _inplace_method(nan_to_num),
     "allclose": allclose, "isclose": isclose, "equal": equal, "lerp": lerp,
     "addcmul": addcmul, "addcdiv": addcdiv, "rsub": rsub,
     "where": lambda self, condition, other: where(condition, self, other),

@@ -8,7 +8,8 @@ from .. import _dtype
 from .._storage import from_host
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .elementwise import Where
+from .elementwise import Where, _type_name
+from .shape import numpy_kwargs
 
 
 def _key_part(k):
@@ -363,6 +364,67 @@ def scatter_add_(x, dim, index, src):
     return inplace(x, _scatter(x, dim, index, src, None, None, add=True))
 
 
+class IndexAdd(Function):
+    """``x`` with ``alpha * source`` added at ``index`` along ``dim`` (repeats add up)."""
+    node_name = "IndexAddBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, index, source, alpha):
+        ctx.dim, ctx.index, ctx.alpha = dim, index, alpha
+        host = x._host().copy()
+        np.add.at(host, (slice(None),) * dim + (index._host().reshape(-1),),
+                  (source._host() * alpha).astype(host.dtype))
+        return _on(host, x._device)
+
+    @staticmethod
+    def backward(ctx, g):
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            gsrc = index_select(g, ctx.dim, ctx.index)
+            gsrc = gsrc * ctx.alpha if ctx.alpha != 1 else gsrc
+        return g, None, None, gsrc, None
+
+
+def _index_add(x, dim, index, source, alpha):
+    """PyTorch's checks of index_add, in its order; returns the op on a tensor (for inplace)."""
+    d = x._dim(dim)
+    if index.dim() > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
+                         f"{index.dim()} with type: {_type_name(index.dtype)} and size: "
+                         f"{list(index.shape)}")
+    if index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError("index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{_type_name(index.dtype)}")
+    if source.dtype is not x.dtype:
+        raise RuntimeError(f"index_add_(): self ({_type_name(x.dtype)}) and source "
+                           f"({_type_name(source.dtype)}) must have the same scalar type")
+    if source.dim() != x.dim() or any(a != b for i, (a, b) in enumerate(zip(x.shape, source.shape))
+                                      if i != d):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(x.shape)} source.shape = "
+                           f"{list(source.shape)}")
+    if index.numel() != source.shape[d]:
+        raise RuntimeError(f"index_add_(): Number of indices ({index.numel()}) should be equal to "
+                           f"source.size(dim): ({source.shape[d]}), for dim: {d}")
+    idx = index._host().reshape(-1)
+    bad = (idx < 0) | (idx >= x.shape[d])
+    if bad.any():
+        if x.dim() == 1:
+            raise IndexError("index out of range in self")
+        raise RuntimeError(f"index {int(idx[bad][0])} is out of bounds for dimension {d} with "
+                           f"size {x.shape[d]}")
+    return lambda s: IndexAdd.apply(s, d, index, source, alpha)
+
+
+def index_add(x, dim, index, source, *, alpha=1):
+    return _index_add(x, dim, index, source, alpha)(x)
+
+
+def index_add_(x, dim, index, source, *, alpha=1):
+    from .elementwise import inplace
+    return inplace(x, _index_add(x, dim, index, source, alpha))
+
+
 class MaskedFill(Where):
     node_name = "MaskedFillBackward0"
 
@@ -414,7 +476,9 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     labels = tensor._host()
     n = int(labels.max()) + 1 if num_classes == -1 else num_classes
-    if labels.size and (labels.min() < 0 or labels.max() >= n):
+    if labels.size and labels.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if labels.size and labels.max() >= n:
         raise RuntimeError("Class values must be smaller than num_classes.")
     out = (labels[..., None] == np.arange(n)).astype(np.int64)
     return _on(out, tensor._device)
@@ -425,6 +489,10 @@ METHODS = {
     "gather": gather, "scatter_": scatter_, "scatter": scatter, "masked_fill": masked_fill,
     "masked_fill_": masked_fill_, "masked_select": masked_select, "nonzero": nonzero,
     "argwhere": argwhere, "index_put_": index_put_, "scatter_add": scatter_add,
-    "scatter_add_": scatter_add_,
+    "scatter_add_": scatter_add_, "index_add": index_add, "index_add_": index_add_,
 }
-FUNCTIONS = {name: fn for name, fn in METHODS.items() if not name.startswith("__")}
+for _name in ("index_select", "gather", "scatter", "scatter_", "scatter_add", "scatter_add_",
+              "index_add", "index_add_"):
+    METHODS[_name] = numpy_kwargs(METHODS[_name])
+FUNCTIONS = {name: fn for name, fn in METHODS.items()
+             if not name.startswith("__") and name != "index_add_"}

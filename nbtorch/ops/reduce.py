@@ -15,8 +15,10 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..kernels.registry import lookup
 from ._util import cast, new
-from .elementwise import _type_name, exp, isfinite, log, maximum, minimum, where
-from .shape import expand, permute, reshape
+from .elementwise import (_type_name, _write_out, clamp, exp, isfinite, log, maximum, minimum,
+                          ne, where)
+from .shape import (broadcast_tensors, expand, numpy_kwargs, permute, rename_numpy_kwargs,
+                    reshape)
 
 _KERNEL_DTYPES = (_dtype.float32, _dtype.float64, _dtype.int64)
 
@@ -588,7 +590,50 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return return_types.topk(*Topk.apply(input, lines, k, largest))
 
 
-METHODS = {f.__name__: f for f in (sum, mean, prod, max, min, amax, amin, argmax, argmin, var,
-                                   std, norm, logsumexp, cumsum, cumprod, all, any, histc, sort,
-                                   argsort, topk)}
-FUNCTIONS = {**METHODS, "var_mean": var_mean, "std_mean": std_mean, "return_types": return_types}
+# --- composed: count_nonzero, normalize, cosine_similarity ---------------------------------------
+
+def count_nonzero(input, dim=None):
+    return sum(ne(input, 0), dim)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(norm(input, p, dim), eps), as PyTorch's (whose gradient is DivBackward0)."""
+    result = input / expand(clamp(norm(input, p, dim, keepdim=True), min=eps), input.shape)
+    return result if out is None else _write_out(result, out, "normalize")
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps)) along ``dim``, PyTorch's formula."""
+    x1, x2 = broadcast_tensors(x1, x2)
+    n1 = clamp(norm(x1, 2, dim, keepdim=True), min=eps)
+    n2 = clamp(norm(x2, 2, dim, keepdim=True), min=eps)
+    return sum((x1 / n1) * (x2 / n2), dim)
+
+
+def _public(fn, numpy_names=True):
+    """``fn`` as torch.<name> and Tensor.<name>: with ``out=`` (a tensor, or a (values, indices)
+    pair where it returns one) and NumPy's keyword names (rename_numpy_kwargs)."""
+    def wrapper(*args, **kwargs):
+        if not kwargs:
+            return fn(*args)
+        if numpy_names:
+            rename_numpy_kwargs(kwargs, fn.__name__)
+        out = kwargs.pop("out", None)
+        result = fn(*args, **kwargs)
+        if out is None:
+            return result
+        if isinstance(result, tuple):
+            return type(result)(*(_write_out(r, o, fn.__name__) for r, o in zip(result, out)))
+        return _write_out(result, out, fn.__name__)
+    wrapper.__name__ = wrapper.__qualname__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+METHODS = {f.__name__: _public(f) for f in (
+    sum, mean, prod, max, min, amax, amin, argmax, argmin, var, std, logsumexp, cumsum, cumprod,
+    all, any, sort, argsort, topk, count_nonzero)}
+METHODS.update(norm=_public(norm, numpy_names=False), histc=histc)  # Tensor.norm: no NumPy names
+FUNCTIONS = {**METHODS, "var_mean": numpy_kwargs(var_mean), "std_mean": numpy_kwargs(std_mean),
+             "return_types": return_types,
+             "cosine_similarity": numpy_kwargs(cosine_similarity)}

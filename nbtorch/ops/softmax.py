@@ -5,6 +5,7 @@ import warnings
 
 from .activation import _Pointwise
 from .elementwise import _type_name
+from .shape import numpy_kwargs
 
 
 # the kernels take ``dim`` as their one parameter; the backward reads the saved output
@@ -58,5 +59,5 @@ def functional_log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 functional_softmax.__name__ = functional_softmax.__qualname__ = "softmax"
 functional_log_softmax.__name__ = functional_log_softmax.__qualname__ = "log_softmax"
 
-METHODS = {"softmax": softmax, "log_softmax": log_softmax}
+METHODS = {"softmax": numpy_kwargs(softmax), "log_softmax": numpy_kwargs(log_softmax)}
 FUNCTIONS = dict(METHODS)
