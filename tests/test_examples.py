@@ -30,3 +30,8 @@ def test_resnet_learns_digits_in_one_epoch(monkeypatch):
     monkeypatch.syspath_prepend(str(EXAMPLES))
     history = _load("resnet").main(["--epochs", "1"])
     assert history[-1]["test_acc"] > 0.5
+
+
+def test_train_lstm_reads_digits_row_by_row():
+    accuracy = _load("train_lstm").main(["--epochs", "3"])
+    assert accuracy > 0.6           # chance is 0.1; three epochs reach about 0.8
