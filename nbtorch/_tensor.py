@@ -131,8 +131,13 @@ class Tensor:
         return self.dtype.is_floating_point
 
     def data_ptr(self):
-        return self._data.__array_interface__["data"][0] if self._device.type == "cpu" else \
-            self._data.device_ctypes_pointer.value
+        """The address of the first element. On CUDA, the storage buffer's device address (the
+        host address of the simulator's fake buffer) plus the view's byte offset."""
+        if self._device.type == "cpu":
+            return self._data.__array_interface__["data"][0]
+        buf = self._data.buf
+        iface = getattr(buf, "__cuda_array_interface__", None) or buf.__array_interface__
+        return iface["data"][0] + self._data.offset
 
     _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                    "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",

@@ -1,5 +1,6 @@
 """nbtorch.cuda: device queries. numba.cuda is imported only here, on first use."""
 import os
+import sys
 
 _SIM_HINT = ("set NUMBA_ENABLE_CUDASIM=1 to run CUDA code under Numba's simulator (slow, for "
              "testing)")
@@ -68,3 +69,8 @@ def manual_seed_all(seed):
 
 def is_simulator():
     return os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+
+
+from .amp._deprecated import cuda_amp as amp  # noqa: E402  (torch.cuda.amp, deprecated)
+
+sys.modules[amp.__name__] = amp            # ``from nbtorch.cuda.amp import GradScaler`` works too

@@ -227,15 +227,23 @@ class _Refused(pickle.UnpicklingError):
     pass
 
 
-def _nbtorch_module_class(module, name):
-    """nbtorch's class for a ``torch.nn.modules.*`` class in a whole model pickled by PyTorch (so the
-    loaded model computes with nbtorch); None where nbtorch has no such class."""
+def _nbtorch_global(module, name):
+    """nbtorch's counterpart of a ``torch.nn`` class or function in a whole model pickled by
+    PyTorch (so the loaded model computes with nbtorch); None where nbtorch has none.
+    ``torch.nn.modules.<file>.<Class>``: the class of the same file of nbtorch.nn.modules, else
+    nbtorch.nn's (nbtorch keeps MultiheadAttention in another file). ``torch.nn.functional.<f>``
+    (a TransformerEncoderLayer's ``activation``) and ``torch._C._nn.<f>`` (F.gelu is a builtin
+    there): nbtorch.nn.functional's function."""
+    if module in ("torch.nn.functional", "torch._C._nn"):
+        return getattr(importlib.import_module("nbtorch.nn.functional"), name, None)
     if not module.startswith("torch.nn.modules."):
         return None
     try:
-        return getattr(importlib.import_module("nb" + module), name, None)
+        found = getattr(importlib.import_module("nb" + module), name, None)
     except ImportError:
-        return None
+        found = None
+    found = found or getattr(importlib.import_module("nbtorch.nn"), name, None)
+    return found if isinstance(found, type) else None
 
 
 class _Unpickler(pickle.Unpickler):
@@ -254,7 +262,7 @@ class _Unpickler(pickle.Unpickler):
                 "`False` will likely succeed, but it can result in arbitrary code execution. Do it only "
                 "if you got the file from a trusted source.\n\tWeightsUnpickler error: Unsupported "
                 f"global: GLOBAL {module}.{name} was not an allowed global by default.")
-        return _nbtorch_module_class(module, name) or super().find_class(module, name)
+        return _nbtorch_global(module, name) or super().find_class(module, name)
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"

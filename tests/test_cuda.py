@@ -88,6 +88,16 @@ def test_views_share_memory():
     assert not t.is_contiguous() and t.contiguous().is_contiguous()
 
 
+def test_data_ptr_is_the_device_address_of_the_first_element():
+    c = torch.arange(12.).reshape(3, 4).cuda()
+    base = c.data_ptr()
+    assert isinstance(base, int) and base > 0
+    assert c.t().data_ptr() == base
+    for view in (c.select(0, 1), c.unbind(1)[2], c.narrow(1, 1, 2), c.view(-1).narrow(0, 5, 3)):
+        assert view.data_ptr() - base == view.storage_offset() * c.element_size() > 0
+    assert c.clone().data_ptr() not in (0, base)
+
+
 def test_mixing_devices_is_pytorch_s_error():
     c, x = torch.ones(2, device="cuda"), torch.ones(2)
     msg = ("Expected all tensors to be on the same device, but found at least two devices, "

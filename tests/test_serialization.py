@@ -241,6 +241,40 @@ def test_whole_pytorch_model_loads_as_nbtorch_modules(tmp_path):
     model.register_forward_hook(lambda m, args, kwargs, out: out * 0, with_kwargs=True)
     assert not model(nbtorch.tensor(x)).detach().numpy().any()
 
+def test_whole_pytorch_attention_models_load_as_nbtorch_modules(tmp_path):
+    """MultiheadAttention's out_proj is a NonDynamicallyQuantizableLinear, and a
+    TransformerEncoderLayer keeps its activation as a function (F.relu, or the builtin F.gelu of
+    torch._C._nn): all become nbtorch's."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+    models = {
+        "mha": torch.nn.MultiheadAttention(8, 2, batch_first=True),
+        "encoder": torch.nn.Sequential(
+            torch.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False),
+            torch.nn.Linear(8, 3)),
+        "gelu": torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation="gelu"),
+    }
+    x = np.random.default_rng(0).standard_normal((2, 5, 8)).astype(np.float32)
+    for name, tm in models.items():
+        tm.eval()
+        torch.save(tm, tmp_path / f"{name}.pt")
+        model = nbtorch.load(tmp_path / f"{name}.pt", weights_only=False)
+        assert all(type(m).__module__.startswith("nbtorch.") for m in model.modules())
+        args = (x, x, x) if name == "mha" else (x,)
+        ours = model(*map(nbtorch.tensor, args))
+        theirs = tm(*map(torch.tensor, args))
+        for a, b in zip(*(r if isinstance(r, tuple) else (r,) for r in (ours, theirs))):
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5,
+                                       atol=1e-6)
+    out_proj = model.self_attn.out_proj
+    assert type(out_proj) is nn.modules.linear.NonDynamicallyQuantizableLinear
+    assert isinstance(out_proj, nn.Linear)
+    assert model.activation is nn.functional.gelu
+    assert nbtorch.load(tmp_path / "encoder.pt", weights_only=False)[0].layers[1].activation \
+        is nn.functional.relu
+
+
 # --- safety and failure ---
 class _System:
     def __reduce__(self):

@@ -304,3 +304,31 @@ def _with_torch(op):
         finally:
             g["nt"] = saved
     return call
+
+
+def test_unbind_is_one_node_stacking_gradients():
+    """unbind along any dim records one UnbindBackward0 node; its backward stacks the slices'
+    gradients, with zeros for slices that got none."""
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((2, 3, 4))
+    for dim in range(-3, 3):
+        x = nt.tensor(a, requires_grad=True)
+        pieces = x.unbind(dim)
+        assert len({id(p.grad_fn) for p in pieces}) == 1
+        assert type(pieces[0].grad_fn).__name__ == "UnbindBackward0"
+        assert [p._output_nr for p in pieces] == list(range(len(pieces)))
+        w = rng.standard_normal(pieces[0].shape)
+        (pieces[-1] * nt.tensor(w)).sum().backward()     # only the last slice is used
+        expected = np.zeros_like(a)
+        np.moveaxis(expected, dim, 0)[-1] = w
+        np.testing.assert_array_equal(x.grad.numpy(), expected)
+        assert gradcheck(lambda t, d=dim: t.unbind(d), (nt.tensor(a, requires_grad=True),))
+    assert nt.zeros(0, 3).unbind(0) == ()
+
+
+def test_unbind_grad_graph_is_differentiable():
+    a = np.random.default_rng(6).standard_normal((3, 2))
+    x = nt.tensor(a, requires_grad=True)
+    (g,) = nt.autograd.grad(sum((p ** 3).sum() for p in x.unbind(1)), x, create_graph=True)
+    g.sum().backward()                     # d/dx sum(3 x^2) = 6 x, through the stacked gradient
+    np.testing.assert_allclose(x.grad.numpy(), 6 * a)

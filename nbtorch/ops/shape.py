@@ -404,13 +404,26 @@ class Select(Narrow):
     node_name = "SelectBackward0"
 
 
-class Unbind(Narrow):
+class Unbind(Function):
+    """All the slices along ``dim`` as one node whose backward stacks their gradients (PyTorch's
+    UnbindBackward0): one gradient of the input's size, not one zero-filled one per slice. The
+    engine passes zeros for slices that got no gradient."""
     node_name = "UnbindBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        lead = (slice(None),) * dim
+        return tuple(x._view_of(x._data[lead + (i, Ellipsis)]) for i in range(x.shape[dim]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return stack(grads, ctx.dim), None
 
 
 def unbind(x, dim=0):
     d = x._dim(dim)
-    return tuple(Unbind.apply(x, (slice(None),) * d + (i,)) for i in range(x.shape[d]))
+    return Unbind.apply(x, d) if x.shape[d] else ()
 
 
 def select(x, dim, index):

@@ -4,12 +4,8 @@ forward, over nn.functional.multi_head_attention_forward."""
 from ... import _creation
 from .. import functional as F, init
 from ..parameter import Parameter
-from .linear import Linear
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """A Linear under the name PyTorch gives MultiheadAttention.out_proj (shown in its repr)."""
 
 
 class MultiheadAttention(Module):

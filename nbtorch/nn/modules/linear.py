@@ -44,6 +44,11 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under another name: PyTorch's MultiheadAttention.out_proj, so that whole models
+    pickled by PyTorch load (PyTorch exports it only from this file, as here)."""
+
+
 class Bilinear(Module):
     """y = x1 @ weight[o] @ x2 + bias[o], weight (out_features, in1_features, in2_features), all
     initialised U(-1/sqrt(in1_features), 1/sqrt(in1_features)) as in PyTorch."""

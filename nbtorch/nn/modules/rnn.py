@@ -9,27 +9,12 @@ import numbers
 import warnings
 
 from ... import _creation
-from ...autograd import Function
 from ...ops.elementwise import where
 from ...ops.shape import cat, stack
 from .. import functional as F, init
 from ..parameter import Parameter
 from ..utils import rnn as rnn_utils
 from .module import Module
-
-
-class _Steps(Function):
-    """x.unbind(0) as one node whose backward stacks the step gradients (PyTorch's
-    UnbindBackward0), instead of one zero-filled full-size gradient per step."""
-    node_name = "UnbindBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        return tuple(x._view_of(x._data[t]) for t in range(x.shape[0]))
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return stack(grads)
 
 
 # One time step of each mode: ``gi`` is the input projection x @ W_ih^T + b_ih of this step.
@@ -240,7 +225,7 @@ class RNNBase(Module):
         extra = () if w_hr is None else (w_hr,)
         outputs = [None] * gi.size(0)
         order = range(gi.size(0) - 1, -1, -1) if reverse else range(gi.size(0))
-        steps = _Steps.apply(gi)
+        steps = gi.unbind(0)          # one node: backward stacks the step gradients
         for t in order:
             new = step(steps[t], state, w_hh, b_hh, *extra)
             if alive[t] is not None:
@@ -255,7 +240,7 @@ class RNNBase(Module):
         stacks (h,) or (h, c). Returns the top layer's output and the final states."""
         directions = 2 if self.bidirectional else 1
         alive = alive or [None] * input.size(0)
-        initial = [_Steps.apply(s) for s in states]
+        initial = [s.unbind(0) for s in states]
         finals = []
         for layer in range(self.num_layers):
             outputs = []
