@@ -87,6 +87,8 @@ for _name, _k in vars(cpu).items():
         _op = _name[:-2]
         _fn = SCALAR.get(_op) or getattr(cpu, "_" + _op)
         register(_op, "cuda")(_ARITY[_k.py_func.__code__.co_argcount](_fn))
+for _op, _other in cpu.SWAPPED.items():
+    register(_op, "cuda")(cpu.swapped(_binary(getattr(cpu, "_" + _other))))
 
 
 @cuda.jit
