@@ -1,6 +1,7 @@
-"""Process-wide switches PyTorch keeps at its top level, and ``compile``. nbtorch's kernels are
-deterministic and compute float32 matmuls in float32, so the switches are only remembered (for
-scripts that set and read them back)."""
+"""Process-wide switches PyTorch keeps at its top level, and ``compile``. nbtorch's CPU kernels
+are deterministic and float32 matmuls compute in float32, so the switches are only remembered (for
+scripts that set and read them back); the CUDA kernels that add with atomics (embedding's
+backward) do not check the deterministic switch."""
 import warnings
 
 _state = {"deterministic": False, "warn_only": False, "matmul_precision": "highest"}
