@@ -88,6 +88,24 @@ def test_views_share_memory():
     assert not t.is_contiguous() and t.contiguous().is_contiguous()
 
 
+
+def test_basic_indexing_gives_views_that_write_through():
+    """x[i], x[:, j], x[None, 1:, ::2] view the same memory on CUDA as on the CPU, so in-place
+    ops on them change the base (they once were copies, and the writes were lost)."""
+    results = []
+    for device in ("cpu", "cuda"):
+        c = torch.zeros(3, 4, device=device)
+        c[1].fill_(5.0)
+        c[:, 2].add_(1.0)
+        c.t()[0].mul_(3.0).add_(2.0)
+        row = c[None, 1:, ::2]
+        row.sub_(0.5)
+        assert row.shape == (1, 2, 2) and row.data_ptr() == c[1:].data_ptr()
+        results.append(c.cpu().numpy())
+    assert np.array_equal(results[0], results[1])
+    assert results[1][1, 3] == 5.0 and results[1][1, 2] == 5.5 and results[1][2, 0] == 1.5
+
+
 def test_data_ptr_is_the_device_address_of_the_first_element():
     c = torch.arange(12.).reshape(3, 4).cuda()
     base = c.data_ptr()

@@ -99,12 +99,14 @@ class Index(Function):
     @staticmethod
     def forward(ctx, x, key, basic):
         ctx.in_shape, ctx.key, ctx.basic = x.shape, key, basic
-        host = x._data if x._device.type == "cpu" else x._host()
+        # a basic key is a view on every device (CUDA arrays take basic keys as views too);
+        # an advanced one gathers on the host
+        source = x._data if basic or x._device.type == "cpu" else x._host()
         try:   # a trailing ``...`` keeps a full integer index an array (a view), not a scalar
-            data = host[key if any(k is Ellipsis for k in key) else key + (Ellipsis,)]
+            data = source[key if any(k is Ellipsis for k in key) else key + (Ellipsis,)]
         except IndexError as e:
             raise _numpy_error(e, x, key) from None
-        if basic and x._device.type == "cpu":
+        if basic:
             return x._view_of(data)
         return _on(np.array(data, order="C"), x._device)
 
