@@ -4,7 +4,8 @@ Each kernel follows PyTorch's single-tensor update formulas (torch/optim/*.py, f
 arithmetic of one element done in float64 and every stored value rounded to the array's dtype where
 PyTorch stores it. Arrays are C-contiguous and flattened by the launcher; a state array an option does
 not use (no momentum, not centered, no amsgrad) is passed as an empty slice and never touched.
-The per-step constants (bias corrections, decayed learning rate) are computed by the launchers.
+The per-step constants (bias corrections, decayed learning rate) are computed on the host by the
+``*_args`` functions, which kernels/cuda/optim.py's launchers share.
 
 Each update is written once, as a loop over the elements ``first, first + stride, ...``
 (``_sgd_loop`` ...): the kernels here inline it with (0, 1), a constant stride, so that it
@@ -254,24 +255,9 @@ def _asgd(param, grad, ax, decay, neg_eta, mu, weight_decay, average, maximize):
     _asgd_loop(0, 1, param, grad, ax, decay, neg_eta, mu, weight_decay, average, maximize)
 
 
-def adam_constants(lr, beta1, beta2, step):
-    """Adam's step size and the square root of its second bias correction at ``step``."""
-    return lr / (1.0 - beta1 ** step), math.sqrt(1.0 - beta2 ** step)
-
-
-def adagrad_lr(lr, lr_decay, step):
-    """Adagrad's decayed learning rate at ``step``."""
-    return lr / (1.0 + (step - 1.0) * lr_decay)
-
-
 def _scalars(like, *values):
     """``values`` as scalars of ``like``'s dtype, so that the kernel's arithmetic stays in it."""
     return tuple(like.dtype.type(v) for v in values)
-
-
-def adamax_args(param, lr, beta1, beta2, eps, weight_decay, step):
-    """The scalars of ``_adamax_loop`` at ``step``."""
-    return _scalars(param, -lr / (1.0 - beta1 ** step), 1.0 - beta1, beta2, eps, weight_decay)
 
 
 def _weight_decay(lr, weight_decay, decoupled):
@@ -279,115 +265,108 @@ def _weight_decay(lr, weight_decay, decoupled):
     return (0.0, 1.0 - lr * weight_decay) if decoupled else (weight_decay, 1.0)
 
 
-def nadam_args(param, lr, beta1, beta2, eps, weight_decay, step, mu, mu_next, mu_product,
-               decoupled):
-    """The scalars of ``_nadam_loop`` at ``step``; ``mu_product`` already includes ``mu``."""
+# Each ``*_args`` takes a launcher's arguments (the ``*_step`` signature the optimizers call, the
+# same on both devices) and returns the kernel's: its arrays, the parameter first (an unused state
+# array as None), and its scalars, the per-step constants computed here.
+
+def sgd_args(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
+             maximize, first_step):
+    return ((param, grad, momentum_buffer),
+            (float(lr), float(momentum), float(dampening), float(weight_decay), bool(nesterov),
+             bool(maximize), bool(first_step)))
+
+
+def adam_args(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+              weight_decay, step, amsgrad, maximize, decoupled_weight_decay):
+    """With Adam's step size lr / (1 - beta1^step) and sqrt(1 - beta2^step), the square root of its
+    second bias correction."""
+    lr, beta1, beta2, step = float(lr), float(beta1), float(beta2), float(step)
+    return ((param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq),
+            (lr, beta1, beta2, float(eps), float(weight_decay), lr / (1.0 - beta1 ** step),
+             math.sqrt(1.0 - beta2 ** step), bool(amsgrad), bool(maximize),
+             bool(decoupled_weight_decay)))
+
+
+def rmsprop_args(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay,
+                 momentum, centered, maximize):
+    return ((param, grad, square_avg, grad_avg, momentum_buffer),
+            (float(lr), float(alpha), float(eps), float(weight_decay), float(momentum),
+             bool(centered), bool(maximize)))
+
+
+def adagrad_args(param, grad, state_sum, lr, lr_decay, eps, weight_decay, step, maximize):
+    """Adagrad's learning rate decayed at ``step``."""
+    lr, lr_decay, step = float(lr), float(lr_decay), float(step)
+    return ((param, grad, state_sum),
+            (lr / (1.0 + (step - 1.0) * lr_decay), float(eps), float(weight_decay), bool(maximize)))
+
+
+def adamax_args(param, grad, exp_avg, exp_inf, lr, beta1, beta2, eps, weight_decay, step, maximize):
+    return ((param, grad, exp_avg, exp_inf),
+            _scalars(param, -lr / (1.0 - beta1 ** step), 1.0 - beta1, beta2, eps, weight_decay)
+            + (bool(maximize),))
+
+
+def nadam_args(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step, mu,
+               mu_next, mu_product, decoupled_weight_decay, maximize):
+    """``mu_product`` already includes ``mu``."""
     grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product)
     avg_coef = -lr * mu_next / (1.0 - mu_product * mu_next)
-    return _scalars(param, 1.0 - beta1, beta2, 1.0 - beta2, 1.0 - beta2 ** step, eps,
-                    *_weight_decay(lr, weight_decay, decoupled), grad_coef, avg_coef)
+    return ((param, grad, exp_avg, exp_avg_sq),
+            _scalars(param, 1.0 - beta1, beta2, 1.0 - beta2, 1.0 - beta2 ** step, eps,
+                     *_weight_decay(lr, weight_decay, decoupled_weight_decay), grad_coef, avg_coef)
+            + (bool(maximize),))
 
 
-def radam_args(param, lr, beta1, beta2, eps, weight_decay, step, decoupled):
-    """The scalars of ``_radam_loop`` at ``step``, the last one whether the variance is
-    tractable (rho_t > 5), which selects the rectified update."""
+def radam_args(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step,
+               decoupled_weight_decay, maximize):
+    """The rectified update is selected while the variance is tractable (rho_t > 5)."""
     bias_correction2 = 1.0 - beta2 ** step
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
     rho_t = rho_inf - 2.0 * step * beta2 ** step / bias_correction2
     rectified = rho_t > 5.0
     rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
                      ) if rectified else 1.0
-    return _scalars(param, 1.0 - beta1, beta2, 1.0 - beta2, 1.0 - beta1 ** step,
-                    math.sqrt(bias_correction2), lr, eps,
-                    *_weight_decay(lr, weight_decay, decoupled), rect) + (rectified,)
+    return ((param, grad, exp_avg, exp_avg_sq),
+            _scalars(param, 1.0 - beta1, beta2, 1.0 - beta2, 1.0 - beta1 ** step,
+                     math.sqrt(bias_correction2), lr, eps,
+                     *_weight_decay(lr, weight_decay, decoupled_weight_decay), rect)
+            + (rectified, bool(maximize)))
 
 
-def adadelta_args(param, lr, rho, eps, weight_decay):
-    return _scalars(param, -lr, rho, 1.0 - rho, eps, weight_decay)
+def adadelta_args(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+    return ((param, grad, square_avg, acc_delta),
+            _scalars(param, -lr, rho, 1.0 - rho, eps, weight_decay) + (bool(maximize),))
 
 
-def rprop_args(param, etaminus, etaplus, step_size_min, step_size_max):
-    return _scalars(param, etaminus, etaplus, step_size_min, step_size_max)
-
-
-def asgd_args(param, eta, mu, lambd, weight_decay):
-    """The scalars of ``_asgd_loop``; averaging starts once ``mu`` leaves 1."""
-    return _scalars(param, 1.0 - lambd * eta, -eta, mu, weight_decay) + (mu != 1,)
-
-
-def _flat(a, like):
-    """``a`` as a flat view, or an empty slice of ``like`` for an unused state array."""
-    return like.reshape(-1)[:0] if a is None else a.reshape(-1)
-
-
-@register("sgd_step", "cpu")
-def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize,
-             first_step):
-    _sgd(param.reshape(-1), grad.reshape(-1), _flat(momentum_buffer, param), float(lr), float(momentum),
-         float(dampening), float(weight_decay), bool(nesterov), bool(maximize), bool(first_step))
-
-
-@register("adam_step", "cpu")
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step,
-              amsgrad, maximize, decoupled_weight_decay):
-    lr, beta1, beta2 = float(lr), float(beta1), float(beta2)
-    _adam(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
-          _flat(max_exp_avg_sq, param), lr, beta1, beta2, float(eps), float(weight_decay),
-          *adam_constants(lr, beta1, beta2, float(step)), bool(amsgrad), bool(maximize),
-          bool(decoupled_weight_decay))
-
-
-@register("rmsprop_step", "cpu")
-def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
-                 centered, maximize):
-    _rmsprop(param.reshape(-1), grad.reshape(-1), square_avg.reshape(-1), _flat(grad_avg, param),
-             _flat(momentum_buffer, param), float(lr), float(alpha), float(eps), float(weight_decay),
-             float(momentum), bool(centered), bool(maximize))
-
-
-@register("adagrad_step", "cpu")
-def adagrad_step(param, grad, state_sum, lr, lr_decay, eps, weight_decay, step, maximize):
-    _adagrad(param.reshape(-1), grad.reshape(-1), state_sum.reshape(-1),
-             adagrad_lr(float(lr), float(lr_decay), float(step)), float(eps), float(weight_decay),
-             bool(maximize))
-
-
-@register("adamax_step", "cpu")
-def adamax_step(param, grad, exp_avg, exp_inf, lr, beta1, beta2, eps, weight_decay, step, maximize):
-    _adamax(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_inf.reshape(-1),
-            *adamax_args(param, lr, beta1, beta2, eps, weight_decay, step), bool(maximize))
-
-
-@register("nadam_step", "cpu")
-def nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step, mu,
-               mu_next, mu_product, decoupled_weight_decay, maximize):
-    _nadam(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
-           *nadam_args(param, lr, beta1, beta2, eps, weight_decay, step, mu, mu_next, mu_product,
-                       decoupled_weight_decay), bool(maximize))
-
-
-@register("radam_step", "cpu")
-def radam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step,
-               decoupled_weight_decay, maximize):
-    _radam(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
-           *radam_args(param, lr, beta1, beta2, eps, weight_decay, step, decoupled_weight_decay),
-           bool(maximize))
-
-
-@register("adadelta_step", "cpu")
-def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
-    _adadelta(param.reshape(-1), grad.reshape(-1), square_avg.reshape(-1), acc_delta.reshape(-1),
-              *adadelta_args(param, lr, rho, eps, weight_decay), bool(maximize))
-
-
-@register("rprop_step", "cpu")
-def rprop_step(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
+def rprop_args(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
                maximize):
-    _rprop(param.reshape(-1), grad.reshape(-1), prev.reshape(-1), step_size.reshape(-1),
-           *rprop_args(param, etaminus, etaplus, step_size_min, step_size_max), bool(maximize))
+    return ((param, grad, prev, step_size),
+            _scalars(param, etaminus, etaplus, step_size_min, step_size_max) + (bool(maximize),))
 
 
-@register("asgd_step", "cpu")
-def asgd_step(param, grad, ax, eta, mu, lambd, weight_decay, maximize):
-    _asgd(param.reshape(-1), grad.reshape(-1), ax.reshape(-1),
-          *asgd_args(param, eta, mu, lambd, weight_decay), bool(maximize))
+def asgd_args(param, grad, ax, eta, mu, lambd, weight_decay, maximize):
+    """Averaging starts once ``mu`` leaves 1."""
+    return ((param, grad, ax),
+            _scalars(param, 1.0 - lambd * eta, -eta, mu, weight_decay) + (mu != 1, bool(maximize)))
+
+
+ARGS = {"sgd_step": sgd_args, "adam_step": adam_args, "rmsprop_step": rmsprop_args,
+        "adagrad_step": adagrad_args, "adamax_step": adamax_args, "nadam_step": nadam_args,
+        "radam_step": radam_args, "adadelta_step": adadelta_args, "rprop_step": rprop_args,
+        "asgd_step": asgd_args}
+
+
+def _launcher(kernel, args):
+    """The launcher of ``kernel``: the arrays flattened (C-contiguous, so views), then the scalars."""
+    def launch(param, *rest):
+        arrays, scalars = args(param, *rest)
+        kernel(*[param.reshape(-1)[:0] if a is None else a.reshape(-1) for a in arrays], *scalars)
+    return launch
+
+
+for _name, _kernel in {"sgd_step": _sgd, "adam_step": _adam, "rmsprop_step": _rmsprop,
+                       "adagrad_step": _adagrad, "adamax_step": _adamax, "nadam_step": _nadam,
+                       "radam_step": _radam, "adadelta_step": _adadelta, "rprop_step": _rprop,
+                       "asgd_step": _asgd}.items():
+    register(_name, "cpu")(_launcher(_kernel, ARGS[_name]))

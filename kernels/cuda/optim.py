@@ -92,98 +92,19 @@ def _asgd(param, grad, ax, decay, neg_eta, mu, weight_decay, average, maximize):
                average, maximize)
 
 
-def _flat(a, like):
-    """``a``'s elements as a 1-D device array, or an empty one for an unused state array."""
-    return flat(like)[:0] if a is None else flat(a)
+def _launcher(kernel, args):
+    """The launcher of ``kernel``; ``args`` (kernels/cpu/optim.py) maps its arguments to the
+    kernel's arrays and scalars."""
+    def launch(param, *rest):
+        if param.size:
+            arrays, scalars = args(param, *rest)
+            kernel[grid(param.size)](*[flat(param)[:0] if a is None else flat(a) for a in arrays],
+                                     *scalars)
+    return launch
 
 
-@register("sgd_step", "cuda")
-def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
-             maximize, first_step):
-    if param.size:
-        _sgd[grid(param.size)](flat(param), flat(grad), _flat(momentum_buffer, param), float(lr),
-                               float(momentum), float(dampening), float(weight_decay),
-                               bool(nesterov), bool(maximize), bool(first_step))
-
-
-@register("adam_step", "cuda")
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
-              weight_decay, step, amsgrad, maximize, decoupled_weight_decay):
-    if param.size:
-        lr, beta1, beta2 = float(lr), float(beta1), float(beta2)
-        _adam[grid(param.size)](flat(param), flat(grad), flat(exp_avg), flat(exp_avg_sq),
-                                _flat(max_exp_avg_sq, param), lr, beta1, beta2, float(eps),
-                                float(weight_decay), *cpu.adam_constants(lr, beta1, beta2,
-                                                                         float(step)),
-                                bool(amsgrad), bool(maximize), bool(decoupled_weight_decay))
-
-
-@register("rmsprop_step", "cuda")
-def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay,
-                 momentum, centered, maximize):
-    if param.size:
-        _rmsprop[grid(param.size)](flat(param), flat(grad), flat(square_avg),
-                                   _flat(grad_avg, param), _flat(momentum_buffer, param),
-                                   float(lr), float(alpha), float(eps), float(weight_decay),
-                                   float(momentum), bool(centered), bool(maximize))
-
-
-@register("adagrad_step", "cuda")
-def adagrad_step(param, grad, state_sum, lr, lr_decay, eps, weight_decay, step, maximize):
-    if param.size:
-        _adagrad[grid(param.size)](flat(param), flat(grad), flat(state_sum),
-                                   cpu.adagrad_lr(float(lr), float(lr_decay), float(step)),
-                                   float(eps), float(weight_decay), bool(maximize))
-
-
-@register("adamax_step", "cuda")
-def adamax_step(param, grad, exp_avg, exp_inf, lr, beta1, beta2, eps, weight_decay, step,
-                maximize):
-    if param.size:
-        _adamax[grid(param.size)](flat(param), flat(grad), flat(exp_avg), flat(exp_inf),
-                                  *cpu.adamax_args(param, lr, beta1, beta2, eps, weight_decay,
-                                                   step), bool(maximize))
-
-
-@register("nadam_step", "cuda")
-def nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step, mu,
-               mu_next, mu_product, decoupled_weight_decay, maximize):
-    if param.size:
-        _nadam[grid(param.size)](flat(param), flat(grad), flat(exp_avg), flat(exp_avg_sq),
-                                 *cpu.nadam_args(param, lr, beta1, beta2, eps, weight_decay, step,
-                                                 mu, mu_next, mu_product, decoupled_weight_decay),
-                                 bool(maximize))
-
-
-@register("radam_step", "cuda")
-def radam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step,
-               decoupled_weight_decay, maximize):
-    if param.size:
-        _radam[grid(param.size)](flat(param), flat(grad), flat(exp_avg), flat(exp_avg_sq),
-                                 *cpu.radam_args(param, lr, beta1, beta2, eps, weight_decay, step,
-                                                 decoupled_weight_decay), bool(maximize))
-
-
-@register("adadelta_step", "cuda")
-def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
-    if param.size:
-        _adadelta[grid(param.size)](flat(param), flat(grad), flat(square_avg), flat(acc_delta),
-                                    *cpu.adadelta_args(param, lr, rho, eps, weight_decay),
-                                    bool(maximize))
-
-
-@register("rprop_step", "cuda")
-def rprop_step(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
-               maximize):
-    if param.size:
-        _rprop[grid(param.size)](flat(param), flat(grad), flat(prev), flat(step_size),
-                                 *cpu.rprop_args(param, etaminus, etaplus, step_size_min,
-                                                 step_size_max), bool(maximize))
-
-
-@register("asgd_step", "cuda")
-def asgd_step(param, grad, ax, eta, mu, lambd, weight_decay, maximize):
-    if param.size:
-        _asgd[grid(param.size)](flat(param), flat(grad), flat(ax),
-                                *cpu.asgd_args(param, eta, mu, lambd, weight_decay),
-                                bool(maximize))
+for _name, _kernel in {"sgd_step": _sgd, "adam_step": _adam, "rmsprop_step": _rmsprop,
+                       "adagrad_step": _adagrad, "adamax_step": _adamax, "nadam_step": _nadam,
+                       "radam_step": _radam, "adadelta_step": _adadelta, "rprop_step": _rprop,
+                       "asgd_step": _asgd}.items():
+    register(_name, "cuda")(_launcher(_kernel, cpu.ARGS[_name]))

@@ -26,10 +26,7 @@ class Convolution(Function):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups, size):
-        need = ctx.needs_input_grad
-        ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
-        ctx.params = stride, padding, dilation, groups
-        ctx.shapes = x.shape, w.shape
+        _save(ctx, x, w, stride, padding, dilation, groups)
         out = new((x.shape[0], w.shape[0]) + size, x.dtype, x._device)
         lookup("conv2d_forward", x._device.type)(
             _array(x), _array(w), None if b is None else b.contiguous()._data, _as_2d(out._data),
@@ -38,20 +35,7 @@ class Convolution(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, w = ctx.saved_tensors
-        need, dev = ctx.needs_input_grad, grad._device
-        g = _array(grad)
-        gx = gw = gb = None
-        if need[0]:
-            gx = new(ctx.shapes[0], grad.dtype, dev)
-            lookup("conv2d_backward_input", dev.type)(g, _array(w), _as_2d(gx._data), *ctx.params)
-        if need[1]:
-            gw = new(ctx.shapes[1], grad.dtype, dev)
-            lookup("conv2d_backward_weight", dev.type)(g, _array(x), _as_2d(gw._data), *ctx.params)
-        if need[2]:
-            gb = new((g.shape[1],), grad.dtype, dev)
-            lookup("conv2d_backward_bias", dev.type)(g, gb._data)
-        return gx, gw, gb, None, None, None, None, None
+        return _backward(ctx, grad, transposed=False)
 
 
 class ConvTranspose(Function):
@@ -64,10 +48,7 @@ class ConvTranspose(Function):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups, size):
-        need = ctx.needs_input_grad
-        ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
-        ctx.params = stride, padding, dilation, groups
-        ctx.shapes = x.shape, w.shape
+        _save(ctx, x, w, stride, padding, dilation, groups)
         out = new((x.shape[0], w.shape[1] * groups) + size, x.dtype, x._device)
         lookup("conv2d_backward_input", x._device.type)(_array(x), _array(w), _as_2d(out._data),
                                                         *ctx.params)
@@ -77,21 +58,37 @@ class ConvTranspose(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, w = ctx.saved_tensors
-        need, dev = ctx.needs_input_grad, grad._device
-        g = _array(grad)
-        gx = gw = gb = None
-        if need[0]:
-            gx = new(ctx.shapes[0], grad.dtype, dev)
+        return _backward(ctx, grad, transposed=True)
+
+
+def _save(ctx, x, w, stride, padding, dilation, groups):
+    """What backward needs: x only for the weight's gradient, w only for the input's."""
+    need = ctx.needs_input_grad
+    ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
+    ctx.params = stride, padding, dilation, groups
+    ctx.shapes = x.shape, w.shape
+
+
+def _backward(ctx, grad, transposed):
+    """The gradients that are needed, of a convolution or (``transposed``) of its adjoint."""
+    x, w = ctx.saved_tensors
+    need, dev = ctx.needs_input_grad, grad._device
+    g = _array(grad)
+    gx = gw = gb = None
+    if need[0]:
+        gx = new(ctx.shapes[0], grad.dtype, dev)
+        if transposed:
             lookup("conv2d_forward", dev.type)(g, _array(w), None, _as_2d(gx._data), *ctx.params)
-        if need[1]:
-            gw = new(ctx.shapes[1], grad.dtype, dev)
-            lookup("conv2d_backward_weight", dev.type)(_array(x), g, _as_2d(gw._data),
-                                                       *ctx.params)
-        if need[2]:
-            gb = new((g.shape[1],), grad.dtype, dev)
-            lookup("conv2d_backward_bias", dev.type)(g, gb._data)
-        return gx, gw, gb, None, None, None, None, None
+        else:
+            lookup("conv2d_backward_input", dev.type)(g, _array(w), _as_2d(gx._data), *ctx.params)
+    if need[1]:
+        gw = new(ctx.shapes[1], grad.dtype, dev)
+        roles = (_array(x), g) if transposed else (g, _array(x))  # (grad_out, input) of the pass
+        lookup("conv2d_backward_weight", dev.type)(*roles, _as_2d(gw._data), *ctx.params)
+    if need[2]:
+        gb = new((g.shape[1],), grad.dtype, dev)
+        lookup("conv2d_backward_bias", dev.type)(g, gb._data)
+    return gx, gw, gb, None, None, None, None, None
 
 
 # --- argument checks (PyTorch's order and words) ---
@@ -139,11 +136,7 @@ def _expand(name, value, dims, k):
 def _conv(dims, input, weight, bias, stride, padding, dilation, groups):
     name = f"conv{dims}d"
     _check_types(name, input, weight, bias, stride, padding, dilation, groups)
-    if input.dim() not in (dims + 1, dims + 2):
-        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
-                           f"{name}, but got input of size: {list(input.shape)}")
-    unbatched = input.dim() == dims + 1
-    x = input.unsqueeze(0) if unbatched else input
+    x, unbatched = _batched(name, dims, input)
     stride, padding, dilation = _check_params(dims, x, weight, bias, stride, padding, dilation,
                                               groups)
     lo, hi, extent = _check_shapes(x, weight, bias, padding, dilation, groups)
@@ -167,10 +160,7 @@ def _check_params(dims, x, weight, bias, stride, padding, dilation, groups):
     if bias is not None and bias.dtype is not x.dtype:
         raise RuntimeError(f"Input type ({_cpp_name(x)}) and bias type ({_cpp_name(bias)}) should "
                            "be the same")
-    if weight.dim() < 3:
-        raise RuntimeError("weight should have at least three dimensions")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
+    _check_weight_and_groups(weight, groups)
     if padding == "same" and weight.dim() != x.dim():
         raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-"
                            f"dimensional weight{list(weight.shape)}, but got {x.dim()}-dimensional "
@@ -189,19 +179,41 @@ def _check_params(dims, x, weight, bias, stride, padding, dilation, groups):
     return stride, padding, dilation
 
 
-def _check_shapes(x, weight, bias, padding, dilation, groups):
-    """The top/left and bottom/right padding and the dilated kernel extent, per spatial dim."""
-    ws, xs = list(weight.shape), list(x.shape)
+def _batched(name, dims, input):
+    """``input`` with its batch dimension (added to an unbatched one), and whether it was added."""
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    unbatched = input.dim() == dims + 1
+    return (input.unsqueeze(0) if unbatched else input), unbatched
+
+
+def _check_weight_and_groups(weight, groups):
+    if weight.dim() < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+
+
+def _check_weight_shape(x, weight, groups):
+    """The weight checks convolution and transposed convolution share, before their channels'."""
+    ws = list(weight.shape)
     if weight.dim() != x.dim():
         raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-"
                            f"dimensional weight {ws}, but got {x.dim()}-dimensional input of size "
-                           f"{xs} instead")
+                           f"{list(x.shape)} instead")
     if ws[0] < groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
                            f"dimension 0, but got weight of size {ws} instead")
     if ws[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
                            f"dimension 0, but got weight of size [{ws}] instead")
+
+
+def _check_shapes(x, weight, bias, padding, dilation, groups):
+    """The top/left and bottom/right padding and the dilated kernel extent, per spatial dim."""
+    _check_weight_shape(x, weight, groups)
+    ws, xs = list(weight.shape), list(x.shape)
     if xs[1] != ws[1] * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {ws}, expected input{xs} to "
                            f"have {ws[1] * groups} channels, but got {xs[1]} channels instead")
@@ -263,15 +275,8 @@ def _conv_transpose(dims, input, weight, bias, stride, padding, output_padding, 
         if not _is_ints(v):
             raise TypeError(f"{name}(): argument '{key}' must be tuple of ints, not "
                             f"{type(v).__name__}")
-    if input.dim() not in (dims + 1, dims + 2):
-        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
-                           f"{name}, but got input of size: {list(input.shape)}")
-    unbatched = input.dim() == dims + 1
-    x = input.unsqueeze(0) if unbatched else input
-    if weight.dim() < 3:
-        raise RuntimeError("weight should have at least three dimensions")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
+    x, unbatched = _batched(name, dims, input)
+    _check_weight_and_groups(weight, groups)
     k = weight.dim() - 2
     stride, padding, output_padding, dilation = (
         _expand(key, v, dims, k) for key, v in (("stride", stride), ("padding", padding),
@@ -292,17 +297,8 @@ def _conv_transpose(dims, input, weight, bias, stride, padding, output_padding, 
 
 
 def _check_transposed_shapes(x, weight, bias, groups):
+    _check_weight_shape(x, weight, groups)
     ws, xs = list(weight.shape), list(x.shape)
-    if weight.dim() != x.dim():
-        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-"
-                           f"dimensional weight {ws}, but got {x.dim()}-dimensional input of size "
-                           f"{xs} instead")
-    if ws[0] < groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
-                           f"dimension 0, but got weight of size {ws} instead")
-    if ws[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
-                           f"dimension 0, but got weight of size [{ws}] instead")
     if xs[1] != ws[0]:
         raise RuntimeError(f"Given transposed=1, weight of size {ws}, expected input{xs} to have "
                            f"{ws[0]} channels, but got {xs[1]} channels instead")

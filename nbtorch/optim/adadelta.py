@@ -1,6 +1,6 @@
 """Adadelta: steps scaled by the ratio of running RMS of past updates and of gradients."""
 from .._creation import zeros_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_nonnegative
 
 
 class Adadelta(Optimizer):
@@ -9,29 +9,21 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_nonnegative(("learning rate", lr))
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(("epsilon value", eps), ("weight_decay value", weight_decay))
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    def _init_state(self, group, p):
+        return {"square_avg": zeros_like(p), "acc_delta": zeros_like(p)}
+
     def step(self, closure=None):
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            for p in self._params_with_grad(group):
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._new_step()
-                    state["square_avg"] = zeros_like(p)
-                    state["acc_delta"] = zeros_like(p)
-                state["step"]._data += 1
-                self._launch("adadelta_step", p, state["square_avg"]._data, state["acc_delta"]._data,
-                             group["lr"], group["rho"], group["eps"], group["weight_decay"],
-                             group["maximize"])
+        for group, p, state in self._updates():
+            self._launch("adadelta_step", p, state["square_avg"]._data, state["acc_delta"]._data,
+                         group["lr"], group["rho"], group["eps"], group["weight_decay"],
+                         group["maximize"])
         return loss

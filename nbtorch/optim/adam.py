@@ -1,6 +1,6 @@
 """Adam and AdamW (Adam with decoupled weight decay)."""
 from .._creation import zeros_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_betas
 
 
 class Adam(Optimizer):
@@ -10,41 +10,27 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_betas(lr, eps, betas, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
+    def _init_state(self, group, p):
+        state = {"exp_avg": zeros_like(p), "exp_avg_sq": zeros_like(p)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = zeros_like(p)
+        return state
+
     def step(self, closure=None):
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            for p in self._params_with_grad(group):
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._new_step()
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = zeros_like(p)
-                step = state["step"]._data  # the CPU step counter: PyTorch's step_t += 1
-                step += 1
-                max_sq = state["max_exp_avg_sq"]._data if group["amsgrad"] else None
-                self._launch("adam_step", p, state["exp_avg"]._data, state["exp_avg_sq"]._data, max_sq,
-                             group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
-                             float(step), group["amsgrad"], group["maximize"],
-                             group["decoupled_weight_decay"])
+        for group, p, state in self._updates():
+            max_sq = state["max_exp_avg_sq"]._data if group["amsgrad"] else None
+            self._launch("adam_step", p, state["exp_avg"]._data, state["exp_avg_sq"]._data, max_sq,
+                         group["lr"], *group["betas"], group["eps"], group["weight_decay"],
+                         state["step"].item(), group["amsgrad"], group["maximize"],
+                         group["decoupled_weight_decay"])
         return loss
 
 

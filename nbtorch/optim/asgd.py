@@ -2,7 +2,7 @@
 from step ``t0`` on."""
 from .._creation import ones, tensor, zeros, zeros_like
 from .._dtype import get_default_dtype
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_nonnegative
 
 
 class ASGD(Optimizer):
@@ -12,10 +12,7 @@ class ASGD(Optimizer):
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,
                  maximize=False, differentiable=False, capturable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(("learning rate", lr), ("weight_decay value", weight_decay))
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
                         foreach=foreach, maximize=maximize, differentiable=differentiable,
                         capturable=capturable)

@@ -20,25 +20,19 @@ class NAdam(Optimizer):
                         differentiable=differentiable)
         super().__init__(params, defaults)
 
+    def _init_state(self, group, p):
+        return {"mu_product": tensor(1.0, dtype=get_default_dtype()), "exp_avg": zeros_like(p),
+                "exp_avg_sq": zeros_like(p)}
+
     def step(self, closure=None):
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
+        for group, p, state in self._updates():
             beta1, beta2 = group["betas"]
-            for p in self._params_with_grad(group):
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._new_step()
-                    state["mu_product"] = tensor(1.0, dtype=get_default_dtype())
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
-                step = state["step"]._data
-                step += 1
-                step = float(step)
-                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
-                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
-                mu_product = state["mu_product"].mul_(mu).item()  # rounded to its dtype, as PyTorch's
-                self._launch("nadam_step", p, state["exp_avg"]._data, state["exp_avg_sq"]._data,
-                             group["lr"], beta1, beta2, group["eps"], group["weight_decay"], step, mu,
-                             mu_next, mu_product, group["decoupled_weight_decay"],
-                             group["maximize"])
+            step = state["step"].item()
+            mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
+            mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
+            mu_product = state["mu_product"].mul_(mu).item()  # rounded to its dtype, as PyTorch's
+            self._launch("nadam_step", p, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                         group["lr"], beta1, beta2, group["eps"], group["weight_decay"], step, mu,
+                         mu_next, mu_product, group["decoupled_weight_decay"], group["maximize"])
         return loss

@@ -21,17 +21,21 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+def _check_nonnegative(*options):
+    """PyTorch's ``Invalid <what>: <value>`` for the first of the ``(what, value)`` options that is
+    negative (or NaN), in the order given."""
+    for what, value in options:
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {what}: {value}")
+
+
 def _check_betas(lr, eps, betas, weight_decay):
     """The option checks Adam and its variants share, with PyTorch's words, in PyTorch's order."""
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    for i, beta in enumerate(betas[:2]):
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    _check_nonnegative(("learning rate", lr), ("epsilon value", eps))
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+    _check_nonnegative(("weight_decay value", weight_decay))
 
 
 def _typename(obj):
@@ -117,6 +121,26 @@ class Optimizer:
     def _new_step():
         """The ``step`` counter PyTorch keeps in the state: a 0-dim float tensor on the CPU."""
         return tensor(0.0, dtype=get_default_dtype())
+
+    def _init_state(self, group, p):
+        """The state ``p`` starts with besides ``step``: ``{name: tensor}``, PyTorch's names in
+        PyTorch's order. Defined by the subclasses that step through ``_updates``."""
+        raise NotImplementedError
+
+    def _start_state(self, group, p):
+        state = self.state[p]
+        state["step"] = self._new_step()
+        state.update(self._init_state(group, p))
+        return state
+
+    def _updates(self):
+        """``(group, p, state)`` for each parameter with a gradient, group by group: its state
+        started on first use and its ``step`` advanced by one (PyTorch's ``step_t += 1``)."""
+        for group in self.param_groups:
+            for p in self._params_with_grad(group):
+                state = self.state[p] or self._start_state(group, p)
+                state["step"]._data += 1
+                yield group, p, state
 
     @staticmethod
     def _launch(name, p, *args):

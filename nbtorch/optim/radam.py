@@ -17,18 +17,13 @@ class RAdam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    def _init_state(self, group, p):
+        return {"exp_avg": zeros_like(p), "exp_avg_sq": zeros_like(p)}
+
     def step(self, closure=None):
         loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            for p in self._params_with_grad(group):
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._new_step()
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
-                step = state["step"]._data
-                step += 1
-                self._launch("radam_step", p, state["exp_avg"]._data, state["exp_avg_sq"]._data,
-                             group["lr"], *group["betas"], group["eps"], group["weight_decay"],
-                             float(step), group["decoupled_weight_decay"], group["maximize"])
+        for group, p, state in self._updates():
+            self._launch("radam_step", p, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                         group["lr"], *group["betas"], group["eps"], group["weight_decay"],
+                         state["step"].item(), group["decoupled_weight_decay"], group["maximize"])
         return loss
