@@ -29,8 +29,10 @@ def _grad(y):
 # --- the jobs: job(torch, dtype) runs one family of ops in that float dtype ---
 UNARY = ("abs", "neg", "exp", "expm1", "log", "log10", "log1p", "log2", "sqrt", "rsqrt",
          "reciprocal", "sin", "cos", "tan", "sigmoid", "tanh", "relu", "square", "ceil", "floor",
-         "round", "trunc", "sign")
-BINARY = ("add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide")
+         "round", "trunc", "sign", "atan", "asin", "acos", "sinh", "cosh", "asinh", "acosh",
+         "atanh", "erf", "erfc", "erfinv", "lgamma", "digamma")
+BINARY = ("add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide",
+          "atan2", "hypot", "copysign", "fmod")
 COMPARE = ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor")
 
 
@@ -48,7 +50,7 @@ def binary(torch, dt):
         a = torch.rand(4, 8, dtype=dt).add_(0.5).requires_grad_()
         b = torch.rand(8, dtype=dt).add_(0.5).requires_grad_()
         _grad(getattr(torch, name)(a, b))
-        if name not in ("maximum", "minimum"):
+        if name not in ("maximum", "minimum", "atan2", "hypot"):
             _grad(getattr(torch, name)(a, 2.0))
     a, b = torch.randn(4, 8, dtype=dt), torch.randn(8, dtype=dt)
     for name in COMPARE:

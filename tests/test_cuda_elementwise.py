@@ -8,9 +8,15 @@ F32, F64 = np.float32, np.float64
 
 POSITIVE = {"log", "log2", "log10", "sqrt", "rsqrt"}
 UNARY_FLOAT = ["abs", "neg", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
-               "sign", "floor", "ceil", "round", "trunc", "reciprocal", "log2", "log10"]
+               "sign", "floor", "ceil", "round", "trunc", "reciprocal", "log2", "log10",
+               "atan", "asin", "acos", "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "erfc",
+               "erfinv", "lgamma", "digamma", "trigamma"]
 BINARY_FLOAT = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder",
-                "floor_divide"]
+                "floor_divide", "atan2", "hypot", "copysign", "fmod"]
+# inputs moved into each function's domain: (-1, 1), [1, inf) or away from the gamma poles
+DOMAIN = {**dict.fromkeys(("asin", "acos", "atanh", "erfinv"), lambda x: np.tanh(x) * 0.99),
+          "acosh": lambda x: np.abs(x) + 1,
+          **dict.fromkeys(("lgamma", "digamma", "trigamma"), lambda x: np.abs(x) + 0.1)}
 BINARY_INT = ["add", "sub", "mul", "floor_divide", "remainder", "maximum", "minimum",
               "bitwise_and", "bitwise_or", "bitwise_xor"]
 COMPARE = ["eq", "ne", "lt", "le", "gt", "ge"]
@@ -25,6 +31,7 @@ def _floats(rng, shape, dtype, positive=False):
 def _unary(op, dtype, strided):
     def make(rng):
         x = _floats(rng, (5, 7), dtype, op in POSITIVE)
+        x = DOMAIN[op](x).astype(dtype) if op in DOMAIN else x
         arg = View(x, lambda a: a.transpose(1, 0)) if strided else x
         return [arg, out(rng, (7, 5) if strided else (5, 7), dtype)]
     return make

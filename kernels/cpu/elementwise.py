@@ -182,15 +182,41 @@ def _bitwise_xor(a, b):
 
 
 @njit(cache=True, inline="always")
+def _atan2(a, b):
+    return math.atan2(a, b)
+
+
+@njit(cache=True, inline="always")
+def _hypot(a, b):
+    return math.hypot(a, b)
+
+
+@njit(cache=True, inline="always")
+def _copysign(a, b):
+    return math.copysign(a, b)
+
+
+@njit(cache=True, inline="always")
+def _fmod(a, b):
+    """C's fmod: the remainder has the sign of ``a``."""
+    return np.fmod(a, b)
+
+
+@njit(cache=True, inline="always")
 def _where(c, a, b):
     return a if c else b
 
 
 @njit(cache=True, inline="always")
 def _clamp(x, lo, hi):
-    """min(max(x, lo), hi): ``hi`` wins when lo > hi, as in PyTorch; NaN stays NaN."""
+    """min(max(x, lo), hi): ``hi`` wins when lo > hi, as in PyTorch; a NaN in any of them gives
+    NaN."""
     if x != x:
         return x
+    if lo != lo:
+        return lo
+    if hi != hi:
+        return hi
     y = lo if x < lo else x
     return hi if y > hi else y
 
@@ -313,6 +339,124 @@ def _logical_not(x):
 @njit(cache=True, inline="always")
 def _bitwise_not(x):
     return ~x
+
+
+@njit(cache=True, inline="always")
+def _atan(x):
+    return math.atan(x)
+
+
+@njit(cache=True, inline="always")
+def _asin(x):
+    return math.asin(x) if -1.0 <= x <= 1.0 else math.nan
+
+
+@njit(cache=True, inline="always")
+def _acos(x):
+    return math.acos(x) if -1.0 <= x <= 1.0 else math.nan
+
+
+@njit(cache=True, inline="always")
+def _sinh(x):
+    return math.sinh(x)
+
+
+@njit(cache=True, inline="always")
+def _cosh(x):
+    return math.cosh(x)
+
+
+@njit(cache=True, inline="always")
+def _asinh(x):
+    return math.asinh(x)
+
+
+@njit(cache=True, inline="always")
+def _acosh(x):
+    return math.acosh(x) if x >= 1.0 else math.nan
+
+
+@njit(cache=True, inline="always")
+def _atanh(x):
+    if x == 1.0 or x == -1.0:
+        return math.copysign(math.inf, x)
+    return math.atanh(x) if -1.0 < x < 1.0 else math.nan
+
+
+@njit(cache=True, inline="always")
+def _erf(x):
+    return math.erf(x)
+
+
+@njit(cache=True, inline="always")
+def _erfc(x):
+    return math.erfc(x)
+
+
+@njit(cache=True, inline="always")
+def _erfinv(y):
+    """PyTorch's calc_erfinv: a rational first guess refined by two Newton steps on erf."""
+    a = abs(y)
+    if a > 1.0 or y != y:
+        return math.nan
+    if a == 1.0:
+        return math.copysign(math.inf, y)
+    if a <= 0.7:
+        z = y * y
+        num = ((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899
+        den = (((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1.0
+        x = y * num / den
+    else:
+        z = math.sqrt(-math.log((1.0 - a) / 2.0))
+        num = ((1.641345311 * z + 3.429567803) * z - 1.624906493) * z - 1.970840454
+        x = math.copysign(num / ((1.637067800 * z + 3.543889200) * z + 1.0), y)
+    for _ in range(2):
+        x -= (math.erf(x) - y) / (1.1283791670955126 * math.exp(-x * x))
+    return x
+
+
+@njit(cache=True, inline="always")
+def _lgamma(x):
+    return math.lgamma(x)
+
+
+@njit(cache=True, inline="always")
+def _digamma(x):
+    """Reflection below 0, the recurrence up to 10, then the asymptotic series (as PyTorch)."""
+    if x == 0.0:
+        return math.copysign(math.inf, -x)
+    result = 0.0
+    if x < 0.0:
+        r = x % 1.0                 # not math.floor: that returns an integer
+        if r == 0.0:
+            return math.nan
+        result = -math.pi / math.tan(math.pi * r)
+        x = 1.0 - x
+    while x < 10.0:
+        result -= 1.0 / x
+        x += 1.0
+    z = 1.0 / (x * x)
+    series = z * (0.083333333333333333 + z * (-0.0083333333333333333 + z * (
+        0.0039682539682539683 + z * (-0.0041666666666666667 + z * (
+            0.0075757575757575758 + z * (-0.021092796092796093 + z * 0.083333333333333333))))))
+    return result + math.log(x) - 0.5 / x - series
+
+
+@njit(cache=True, inline="always")
+def _trigamma(x):
+    """PyTorch's calc_trigamma: reflection below 1/2, six recurrence steps, asymptotic series."""
+    sign, result = 1.0, 0.0
+    if x < 0.5:
+        sign = -1.0
+        s = math.sin(math.pi * x)
+        result -= math.pi * math.pi / (s * s)
+        x = 1.0 - x
+    for _ in range(6):
+        result += 1.0 / (x * x)
+        x += 1.0
+    ixx = 1.0 / (x * x)
+    result += (1.0 + 1.0 / (2.0 * x) + ixx * (1.0 / 6.0 - ixx * (1.0 / 30.0 - ixx / 42.0))) / x
+    return sign * result
 
 
 # --- kernels: one cached function per op ---
@@ -539,6 +683,96 @@ def logical_not_k(x, out):
 @njit(cache=True)
 def bitwise_not_k(x, out):
     unary_loop(_bitwise_not, x, out)
+
+
+@njit(cache=True)
+def atan2_k(a, b, st, out, shape):
+    binary_loop(_atan2, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def hypot_k(a, b, st, out, shape):
+    binary_loop(_hypot, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def copysign_k(a, b, st, out, shape):
+    binary_loop(_copysign, a, b, st, out, shape)
+
+
+@njit(cache=True, error_model="numpy")
+def fmod_k(a, b, st, out, shape):
+    binary_loop(_fmod, a, b, st, out, shape)
+
+
+@njit(cache=True)
+def atan_k(x, out):
+    unary_loop(_atan, x, out)
+
+
+@njit(cache=True)
+def asin_k(x, out):
+    unary_loop(_asin, x, out)
+
+
+@njit(cache=True)
+def acos_k(x, out):
+    unary_loop(_acos, x, out)
+
+
+@njit(cache=True)
+def sinh_k(x, out):
+    unary_loop(_sinh, x, out)
+
+
+@njit(cache=True)
+def cosh_k(x, out):
+    unary_loop(_cosh, x, out)
+
+
+@njit(cache=True)
+def asinh_k(x, out):
+    unary_loop(_asinh, x, out)
+
+
+@njit(cache=True)
+def acosh_k(x, out):
+    unary_loop(_acosh, x, out)
+
+
+@njit(cache=True)
+def atanh_k(x, out):
+    unary_loop(_atanh, x, out)
+
+
+@njit(cache=True)
+def erf_k(x, out):
+    unary_loop(_erf, x, out)
+
+
+@njit(cache=True)
+def erfc_k(x, out):
+    unary_loop(_erfc, x, out)
+
+
+@njit(cache=True, error_model="numpy")
+def erfinv_k(x, out):
+    unary_loop(_erfinv, x, out)
+
+
+@njit(cache=True)
+def lgamma_k(x, out):
+    unary_loop(_lgamma, x, out)
+
+
+@njit(cache=True, error_model="numpy")
+def digamma_k(x, out):
+    unary_loop(_digamma, x, out)
+
+
+@njit(cache=True, error_model="numpy")
+def trigamma_k(x, out):
+    unary_loop(_trigamma, x, out)
 
 
 for _name, _k in list(globals().items()):

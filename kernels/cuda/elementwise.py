@@ -66,6 +66,13 @@ def _round(x):
     return r - 1.0 if r - x == 0.5 and r % 2.0 != 0.0 else r
 
 
+@cuda.jit(device=True, inline=True)
+def _fmod(a, b):
+    """math.fmod, which CPU Numba lacks (the simulator runs this as Python: no zero or inf
+    dividends reach Python's math.fmod, which raises on them where C returns nan)."""
+    return math.fmod(a, b) if b != 0 and not math.isinf(a) else math.nan
+
+
 SCALAR = {
     "exp": njit(inline="always")(lambda x: math.exp(x)),
     "log": njit(inline="always")(lambda x: math.log(x)),
@@ -79,6 +86,7 @@ SCALAR = {
     "ceil": njit(inline="always")(lambda x: -_floor(-x)),
     "trunc": njit(inline="always")(lambda x: _floor(x) if x >= 0 else -_floor(-x)),
     "round": _round,
+    "fmod": _fmod,
 }
 
 _ARITY = {2: _unary, 5: _binary, 6: _ternary}

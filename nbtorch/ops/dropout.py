@@ -31,6 +31,20 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _masked(input, tuple(input.shape), p, inplace)
 
 
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """One mask value per channel of (N, C, L) or unbatched (C, L)."""
+    _check_p(p)
+    dim = input.dim()
+    if dim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {dim}D input. Note "
+                           "that dropout1d exists to provide channel-wise dropout on inputs with 1 "
+                           "spatial dimension, a channel dimension, and an optional batch "
+                           "dimension (i.e. 2D or 3D inputs).")
+    if not training or p == 0:
+        return input
+    return _masked(input, tuple(input.shape[:-1]) + (1,), p, inplace)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     dim = input.dim()

@@ -389,10 +389,20 @@ class _Unary(Function):
         return cls.grad(x, out, g)
 
 
-def _unary(name, node_name, grad, float_only=True):
-    cls = type(name.capitalize(), (_Unary,), {
+class _Composite(_Unary):
+    """A unary op computed by ``compute(x)`` from other ops (x in its float dtype), not a kernel."""
+
+    @classmethod
+    def forward(cls, ctx, x):
+        out = cls.compute(cast(x, float_dtype(x.dtype)))
+        ctx.save_for_backward(x, out)
+        return out
+
+
+def _unary(name, node_name, grad, float_only=True, compute=None):
+    cls = type(name.capitalize(), (_Unary if compute is None else _Composite,), {
         "op": name, "node_name": node_name, "float_only": float_only,
-        "grad": staticmethod(grad)})
+        "grad": staticmethod(grad), "compute": staticmethod(compute)})
 
     def fn(input, *, out=None):
         result = cls.apply(input)
@@ -586,7 +596,10 @@ class Clamp(Function):
         hi = hi_t if hi_t is not None else ctx.bounds[1]
         inside = (x >= lo) & (x <= hi)
         zero = g.new_zeros(())
-        return where(inside, g, zero), None, None
+        need = ctx.needs_input_grad   # tensor bounds get g where they win, hi when lo > hi
+        return (where(inside, g, zero),
+                where((x < lo) & (lo < hi), g, zero) if need[1] else None,
+                where((x > hi) | (hi < lo), g, zero) if need[2] else None)
 
 
 class ClampScalar(Clamp):
@@ -636,6 +649,305 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
     return input + value * tensor1 / tensor2
+
+
+# --- more math: kernels where the function is a primitive, compositions where it is cheap ---
+_2_SQRT_PI = 2 / math.sqrt(math.pi)
+_LN2 = math.log(2.0)
+atan = _unary("atan", "AtanBackward0", lambda x, y, g: g / (x * x + 1))
+asin = _unary("asin", "AsinBackward0", lambda x, y, g: g * rsqrt(1 - x * x))
+acos = _unary("acos", "AcosBackward0", lambda x, y, g: -g * rsqrt(1 - x * x))
+sinh = _unary("sinh", "SinhBackward0", lambda x, y, g: g * cosh(x))
+cosh = _unary("cosh", "CoshBackward0", lambda x, y, g: g * sinh(x))
+asinh = _unary("asinh", "AsinhBackward0", lambda x, y, g: g * rsqrt(x * x + 1))
+acosh = _unary("acosh", "AcoshBackward0", lambda x, y, g: g * rsqrt((x - 1) * (x + 1)))
+atanh = _unary("atanh", "AtanhBackward0", lambda x, y, g: g / (1 - x * x))
+erf = _unary("erf", "ErfBackward0", lambda x, y, g: g * _2_SQRT_PI * exp(-x * x))
+erfc = _unary("erfc", "ErfcBackward0", lambda x, y, g: -g * _2_SQRT_PI * exp(-x * x))
+erfinv = _unary("erfinv", "ErfinvBackward0", lambda x, y, g: g / _2_SQRT_PI * exp(y * y))
+_trigamma = _unary("trigamma", None, None)
+digamma = _unary("digamma", "DigammaBackward0", lambda x, y, g: g * _trigamma(x))
+lgamma = _unary("lgamma", "LgammaBackward0", lambda x, y, g: g * digamma(x))
+exp2 = _unary("exp2", "Exp2Backward0", lambda x, y, g: g * y * _LN2,
+              compute=lambda x: run("pow", (2.0, x), x.dtype))
+deg2rad = _unary("deg2rad", "Deg2RadBackward0", lambda x, y, g: g * (math.pi / 180),
+                 compute=lambda x: x * (math.pi / 180))
+rad2deg = _unary("rad2deg", "Rad2DegBackward0", lambda x, y, g: g * (180 / math.pi),
+                 compute=lambda x: x * (180 / math.pi))
+
+
+def _sinc(x):
+    px = x * math.pi
+    return where(x == 0, 1.0, sin(px) / px)
+
+
+def _sinc_grad(x, y, g):
+    px = x * math.pi
+    return where(x == 0, 0.0, g * (cos(px) * px - sin(px)) / (px * x))
+
+
+sinc = _unary("sinc", "SincBackward0", _sinc_grad, compute=_sinc)
+_frac = _unary("frac", "FracBackward0", lambda x, y, g: g, compute=lambda x: x - trunc(x))
+
+
+def _float_kernel(name, dtype):
+    """PyTorch's error for a float-only kernel given integers or bools."""
+    if not dtype.is_floating_point:
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_type_name(dtype)}'")
+
+
+def frac(input, *, out=None):
+    _float_kernel("frac", input.dtype)
+    return _frac(input, out=out)
+
+
+class Logit(Function):
+    node_name = "LogitBackward0"
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        x = cast(x, float_dtype(x.dtype))
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        z = x if eps is None else clamp(x, eps, 1 - eps)
+        return log(z / (1 - z))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        gx = g / (x * (1 - x))
+        if ctx.eps is not None:     # zero where the input was clamped
+            gx = where((x < ctx.eps) | (x > 1 - ctx.eps), 0.0, gx)
+        return gx, None
+
+
+def logit(input, eps=None, *, out=None):
+    result = Logit.apply(input, eps)
+    return result if out is None else _write_out(result, out, "logit")
+
+
+def _check_tensor(other, name, arg="other"):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+
+
+class _MathBinary(Function):
+    """A binary op over the kernel ``op`` in the promoted (float, when ``float_only``) dtype;
+    ``grad(a, b, out, g)`` gives both input gradients (numbers stand for themselves)."""
+    float_only = True
+    number_edges = True
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        dtype = _promoted(a, b)
+        out = run(cls.op, (a, b), float_dtype(dtype) if cls.float_only else dtype)
+        ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in (a, b, out)))
+        ctx.scalars = (a, b)
+        return out
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a_t, b_t, out = ctx.saved_tensors
+        a, b = (t if t is not None else s for t, s in zip((a_t, b_t), ctx.scalars))
+        ga, gb = cls.grad(a, b, out, g)
+        return (ga if ctx.needs_input_grad[0] else None,
+                gb if ctx.needs_input_grad[1] else None)
+
+
+def _math_binary(name, node_name, grad, op=None, tensor_node=None, tensor_only=True):
+    """The function ``name``; ``tensor_node``: the node name when ``other`` is a tensor (PyTorch
+    names the scalar and tensor overloads differently)."""
+    attrs = {"op": op or name, "node_name": node_name, "grad": staticmethod(grad)}
+    cls = type(name.capitalize(), (_MathBinary,), attrs)
+    tensor_cls = cls if tensor_node is None else type(
+        name.capitalize() + "Tensor", (cls,), {"node_name": tensor_node})
+
+    def fn(input, other, *, out=None):
+        (_check_tensor if tensor_only else _check_number)(other, name)
+        result = (tensor_cls if isinstance(other, Tensor) else cls).apply(input, other)
+        return result if out is None else _write_out(result, out, name)
+    fn.__name__ = name
+    return fn
+
+
+def _atan2_grad(a, b, out, g):
+    r = g / (a * a + b * b)
+    return r * b, -r * a
+
+
+atan2 = _math_binary("atan2", "Atan2Backward0", _atan2_grad)
+_hypot = _math_binary("hypot", "HypotBackward0", lambda a, b, out, g: (g * a / out, g * b / out))
+
+
+def hypot(input, other, *, out=None):
+    _check_tensor(other, "hypot")
+    _float_kernel("hypot", _dtype.result_type((input, other)))
+    return _hypot(input, other, out=out)
+
+
+def _copysign_grad(a, b, out, g):
+    return where(a == 0, 0.0, g * out / a), g * 0
+
+
+copysign = _math_binary("copysign", "CopysignBackward1", _copysign_grad,
+                        tensor_node="CopysignBackward0", tensor_only=False)
+
+
+class Fmod(_MathBinary):
+    """C's fmod, the sign of ``input``: a kernel for floats, from ``remainder`` for integers
+    (exact), which has the sign of ``other``."""
+    node_name, op, float_only = "FmodBackward0", "fmod", False
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        dtype = _promoted(a, b)
+        _check_divisor(b, dtype, "fmod")
+        if dtype.is_floating_point:
+            return super().forward(ctx, a, b)
+        r = remainder(a, b)
+        return where((r != 0) & ((a < 0) != (b < 0)), r - b, r)
+
+    @staticmethod
+    def grad(a, b, out, g):
+        return g, -g * trunc(a / b)
+
+
+class FmodTensor(Fmod):
+    node_name = "FmodBackward1"
+
+
+def fmod(input, other, *, out=None):
+    _check_number(other, "fmod")
+    result = (FmodTensor if isinstance(other, Tensor) else Fmod).apply(input, other)
+    return result if out is None else _write_out(result, out, "fmod")
+
+
+class Logaddexp(Function):
+    """log(exp(a) + exp(b)) as max + log1p(exp(-|a - b|)); ``base2``: log2(2**a + 2**b)."""
+    node_name = "LogaddexpBackward0"
+    base2 = False
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        _float_kernel("logaddexp2" if cls.base2 else "logaddexp", _dtype.result_type((a, b)))
+        ctx.save_for_backward(a, b)
+        m, d = maximum(a, b), abs(a - b)
+        tail = log1p(exp(d * -_LN2)) / _LN2 if cls.base2 else log1p(exp(-d))
+        return where(isinf(a) & (a == b), a, m + tail)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.saved_tensors
+        d = (b - a) * _LN2 if cls.base2 else b - a
+        return g / (exp(d) + 1), g / (exp(-d) + 1)
+
+
+class Logaddexp2(Logaddexp):
+    node_name, base2 = "Logaddexp2Backward0", True
+
+
+def _tensor_binary(fn_cls, name):
+    def op(input, other, *, out=None):
+        _check_tensor(other, name)
+        result = fn_cls.apply(input, other)
+        return result if out is None else _write_out(result, out, name)
+    op.__name__ = name
+    return op
+
+
+logaddexp = _tensor_binary(Logaddexp, "logaddexp")
+logaddexp2 = _tensor_binary(Logaddexp2, "logaddexp2")
+
+
+class Xlogy(Function):
+    """x * log(y), 0 where x == 0 (unless y is NaN)."""
+    node_name = "XlogyBackward0"
+    number_edges = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        dtype = float_dtype(_promoted(x, y))
+        like = x if isinstance(x, Tensor) else y
+        x, y = (cast(v, dtype) if isinstance(v, Tensor) else like.new_full((), v, dtype=dtype)
+                for v in (x, y))
+        ctx.save_for_backward(x, y)
+        return where((x == 0) & ~isnan(y), 0.0, x * log(y))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return (where((x == 0) & (y <= 0), 0.0, g * log(y)) if ctx.needs_input_grad[0] else None,
+                g * x / y if ctx.needs_input_grad[1] else None)
+
+
+class XlogyScalarSelf(Xlogy):
+    node_name = "XlogyBackward1"
+
+
+class XlogyScalarOther(Xlogy):
+    node_name = "XlogyBackward2"
+
+
+def xlogy(input, other, *, out=None):
+    fn = Xlogy if isinstance(input, Tensor) and isinstance(other, Tensor) else \
+        XlogyScalarOther if isinstance(input, Tensor) else XlogyScalarSelf
+    result = fn.apply(input, other)
+    return result if out is None else _write_out(result, out, "xlogy")
+
+
+def signbit(input, *, out=None):
+    """Set for negative numbers, -0.0 and NaNs with the sign bit set: copysign(1, x) < 0."""
+    if input.dtype is _dtype.bool_:
+        result = input.new_zeros(input.shape, dtype=_dtype.bool_)
+    elif input.dtype.is_floating_point:
+        result = lt(run("copysign", (1.0, input), input.dtype), 0)
+    else:
+        result = lt(input, 0)
+    return result if out is None else _write_out(result.detach(), out, "signbit")
+
+
+def heaviside(input, values, *, out=None):
+    """values where input == 0, else (input > 0); not differentiable (PyTorch has no formula)."""
+    _check_tensor(values, "heaviside", "values")
+    if input.dtype is not values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    result = where(input == 0, values, cast(gt(input, 0), input.dtype)).detach()
+    return result if out is None else _write_out(result, out, "heaviside")
+
+
+class ClampMin(ClampScalar):
+    node_name = "ClampMinBackward0"
+
+
+class ClampMinTensor(ClampScalar):
+    node_name = "ClampMinBackward1"
+
+
+class ClampMax(ClampScalar):
+    node_name = "ClampMaxBackward0"
+
+
+class ClampMaxTensor(ClampScalar):
+    node_name = "ClampMaxBackward1"
+
+
+def clamp_min(input, min, *, out=None):
+    result = (ClampMinTensor if isinstance(min, Tensor) else ClampMin).apply(input, min, None)
+    return result if out is None else _write_out(result, out, "clamp_min")
+
+
+def clamp_max(input, max, *, out=None):
+    result = (ClampMaxTensor if isinstance(max, Tensor) else ClampMax).apply(input, None, max)
+    return result if out is None else _write_out(result, out, "clamp_max")
+
+
+MATH_METHODS = {f.__name__: f for f in (
+    atan, asin, acos, sinh, cosh, asinh, acosh, atanh, erf, erfc, erfinv, digamma, lgamma, exp2,
+    deg2rad, rad2deg, sinc, frac, logit, atan2, hypot, copysign, fmod, xlogy, heaviside,
+    clamp_min, clamp_max)}
+MATH_METHODS.update(arctan=atan, arcsin=asin, arccos=acos, arcsinh=asinh, arccosh=acosh,
+                    arctanh=atanh, arctan2=atan2)
 
 
 # --- in-place forms ---
@@ -885,8 +1197,10 @@ UNARY_METHODS = {f.__name__: f for f in (neg, abs, exp, log, log1p, expm1, log2,
                                          round, trunc, square)}
 
 METHODS = {
-    **BINARY_METHODS, **UNARY_METHODS,
-    **{name + "_": _inplace_method(fn) for name, fn in {**BINARY_METHODS, **UNARY_METHODS}.items()},
+    **BINARY_METHODS, **UNARY_METHODS, **MATH_METHODS, "logaddexp": logaddexp,
+    "logaddexp2": logaddexp2, "signbit": signbit,
+    **{name + "_": _inplace_method(fn)
+       for name, fn in {**BINARY_METHODS, **UNARY_METHODS, **MATH_METHODS}.items()},
     "negative": neg, "absolute": abs, "fix": trunc,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "greater": gt, "less": lt,
     "greater_equal": ge, "less_equal": le, "not_equal": ne,

@@ -6,16 +6,20 @@
   result's grad_fn carries PyTorch's name (MseLossBackward0, ...) and they run on any device.
 - l1_loss, kl_div and the ``weight=`` forms of mse/l1/huber: composed from Tensor ops, as
   PyTorch composes them (so their grad_fn is MeanBackward0, SubBackward0, ... as in PyTorch).
+- margin ranking, triplet, cosine/hinge embedding, (multi-label) soft margin, multi margin,
+  Poisson and Gaussian NLL, and pairwise_distance: composed from Tensor ops as ATen composes them.
 """
 import functools
+import math
 import warnings
 
 from .. import _dtype
-from .._creation import ones
+from .._creation import arange, ones
 from ..autograd.function import Function
+from ..autograd.grad_mode import no_grad
 from ..kernels.registry import lookup
 from ._util import broadcast_shapes, cast, new
-from .elementwise import _type_name, clamp, where
+from .elementwise import _type_name, clamp, minimum, where
 from .shape import expand
 from .softmax import log_softmax
 
@@ -529,3 +533,163 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+
+
+# --- margin, embedding and likelihood losses: composed from Tensor ops as ATen composes them ---
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """The p-norm of x1 - x2 + eps over the last dimension."""
+    return (x1 - x2 + eps).norm(p, max(x1.dim(), x2.dim()) - 1, keepdim)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    reduction = _reduction(reduction, size_average, reduce)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension but "
+                           f"got sizes: input1: {input1.size()}, input2: {input2.size()}, target: "
+                           f"{target.size()} ")
+    return _reduce(clamp(-target * (input1 - input2) + margin, min=0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """input where target is 1, max(0, margin - input) where it is -1 (both for other values)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    zeros = input.new_zeros(())
+    loss = (where(target != 1, clamp(margin - input, min=0), zeros)
+            + where(target != -1, input, zeros))
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction(reduction, size_average, reduce)
+    return _reduce((-input * target).exp().log1p(), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(reduction, size_average, reduce)
+    loss = -(target * _log_sigmoid(input) + (1 - target) * _log_sigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(class_dim) / input.size(class_dim)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """1 - cos(x1, x2) where target is 1, max(0, cos - margin) where it is -1."""
+    reduction = _reduction(reduction, size_average, reduce)
+    tdim = target.dim()
+    if tdim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.dim() != tdim + 1 or input2.dim() != tdim + 1:
+        raise RuntimeError(f"{tdim}D target tensor expects {tdim + 1}D input tensors, but found "
+                           f"inputs with sizes {list(input1.shape)} and {list(input2.shape)}.")
+    eps = 1e-12
+    prod = (input1 * input2).sum(tdim)
+    cos = prod / (((input1 * input1).sum(tdim) + eps) * ((input2 * input2).sum(tdim) + eps)).sqrt()
+    zeros = cos.new_zeros(())
+    loss = (where(target == 1, 1 - cos, zeros)
+            + where(target == -1, clamp(cos - margin, min=0), zeros))
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction(reduction, size_average, reduce)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    dims = (anchor.dim(), positive.dim(), negative.dim())
+    if len(set(dims)) != 1:
+        raise RuntimeError("The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {dims[0]}D, positive "
+                           f"{dims[1]}D, and negative {dims[2]}D inputs")
+    dist_pos = pairwise_distance(anchor, positive, p, eps)
+    dist_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        dist_neg = minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce(clamp(margin + dist_pos - dist_neg, min=0), reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    """Per sample: sum over classes j != y of max(0, margin - x[y] + x[j]) ** p (times
+    weight[y]) / C."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    shape = list(input.shape)
+    if not ((input.dim() == 2 and shape[1]) or (input.dim() == 1 and shape[0])
+            or input.dim() == 0):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, "
+                           f"but got: {shape}")
+    frames, classes = (shape[0], shape[1]) if input.dim() == 2 else (1, input.numel())
+    if target.dim() > 1 or target.numel() != frames:
+        raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to the "
+                           "number of input samples (batch size). Expected target size "
+                           f"[{frames}], but got {list(target.shape)}. Input has shape {shape}.")
+    if weight is not None and weight.numel() != classes:
+        raise RuntimeError(f"inconsistent weight size, expected {classes} but got "
+                           f"{list(weight.shape)}")
+    if target.dtype is not _dtype.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_type_name(target.dtype)}")
+    y = target.reshape(frames, 1)
+    if frames and bool(((y < 0) | (y >= classes)).any()):
+        raise RuntimeError("target out of range")
+    x = input.reshape(frames, classes)
+    z = clamp(x - x.gather(1, y) + margin, min=0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * weight.gather(0, y.reshape(-1)).reshape(frames, 1)
+    classes_row = arange(classes, device=y.device).reshape(1, classes)
+    others = (y != expand(classes_row, (frames, classes))).to(x.dtype)
+    loss = (z * others).sum(1) / classes
+    return _reduce(loss if input.dim() == 2 else loss.reshape(target.shape), reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """exp(x) - y x (log_input) or x - y log(x + eps); ``full`` adds Stirling's term where y > 1."""
+    reduction = _reduction(reduction, size_average, reduce)
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + where(target <= 1, stirling.new_zeros(()), stirling)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """0.5 (log(var) + (x - y)² / var) with var clamped to eps (the clamp is outside autograd, as
+    in PyTorch); var may be one dimension short or broadcast along one."""
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = ones(tuple(input.shape), dtype=input.dtype, device=input.device) * var
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.dim() == var.dim()
+                  and sum(b for a, b in zip(input.shape, var.shape) if a != b) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    var = var.clone()
+    with no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+FUNCTIONS = {"pairwise_distance": pairwise_distance}          # torch.pairwise_distance

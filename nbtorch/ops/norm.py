@@ -1,6 +1,10 @@
 """Normalization ops: batch, layer and group norm as autograd Functions over the registered kernels,
-and their nn.functional forms with PyTorch's argument checks."""
+and their nn.functional forms with PyTorch's argument checks; instance norm runs the group-norm
+(or, on running statistics, the batch-norm) op; RMS norm and local response norm are composed."""
+import numpy as np
+
 from ..autograd.function import Function
+from ..autograd.grad_mode import no_grad
 from ..kernels.registry import lookup
 from ._util import new
 
@@ -178,3 +182,81 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                                f"input of shape {list(input.shape)}")
     _check_dtypes(input, weight, bias)
     return GroupNorm.apply(input, num_groups, weight, bias, eps)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Group norm with one channel per group (per sample and channel). Running statistics, when
+    given, move as PyTorch moves them: by the batch means of the per-instance mean and unbiased var.
+    Without input statistics it is batch norm in eval mode on the running ones."""
+    size = input.size()
+    if use_input_stats:
+        spatial = 1
+        for n in size[2:]:
+            spatial *= n
+        if spatial == 1:
+            raise ValueError("Expected more than 1 spatial element when training, got input size "
+                             f"{size}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")
+    batch = size[0]         # PyTorch's words for its (1, N*C, *) batch norm with repeated params
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != size[1]:
+            raise RuntimeError(f"{name} should contain {batch * size[1]} elements not "
+                               f"{batch * t.numel()}")
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    _check_dtypes(input, weight, bias, running_mean, running_var)
+    out = group_norm(input, size[1], weight, bias, eps)
+    if running_mean is not None:
+        dims = tuple(range(2, input.dim()))
+        with no_grad():
+            x = input.detach()
+            running_mean.mul_(1 - momentum).add_(x.mean(dims).mean(0) * momentum)
+            running_var.mul_(1 - momentum).add_(x.var(dims, correction=1).mean(0) * momentum)
+    return out
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x², normalized dims) + eps) * weight, composed (grad_fn MulBackward0, as in
+    PyTorch); eps None is the dtype's machine epsilon."""
+    if isinstance(normalized_shape, int):
+        raise TypeError("rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+                        "ints, not int")
+    shape = list(normalized_shape)
+    if weight is not None and list(weight.shape) != shape:
+        raise RuntimeError("Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = {shape}")
+    if len(shape) > input.dim() or list(input.shape[input.dim() - len(shape):]) != shape:
+        raise RuntimeError(f"Given normalized_shape={shape}, expected input with shape "
+                           f"[*{', '.join(map(str, shape))}], but got input of size"
+                           f"{list(input.shape)}")
+    if eps is None:
+        eps = float(np.finfo(input.dtype.np).eps)
+    dims = tuple(range(input.dim() - len(shape), input.dim()))
+    out = input * (input * input).mean(dims, keepdim=True).add(eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """AlexNet's normalization across channels: x / (k + alpha * mean of x² over ``size``
+    neighbouring channels) ** beta, composed as PyTorch composes it (a zero-padded average pool
+    along the channels of the (N, 1, C, rest) view)."""
+    from .pad import pad
+    from .pool import avg_pool2d
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError("Expected 3D or higher dimensionality                          input "
+                         f"(got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    sizes = input.size()
+    div = (input * input).reshape(sizes[0], 1, sizes[1], -1)
+    div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+    div = avg_pool2d(div, (size, 1), stride=1).reshape(sizes)
+    return input / (div * alpha + k).pow(beta)
+
+
+FUNCTIONS = {"rms_norm": rms_norm}          # torch.rms_norm

@@ -1,9 +1,11 @@
 """Pooling ops: max, average, adaptive max and adaptive average 2d pooling as autograd Functions
 over the registered kernels, and their nn.functional forms (1-d pooling runs the 2-d op on an
-(N, C, 1, W) view) with PyTorch's argument checks, output-size rule and error words."""
+(N, C, 1, W) view) with PyTorch's argument checks, output-size rule and error words; max_unpool2d
+scatters into a zero output at MaxPool2d's indices."""
 import numbers
 
 from .. import _dtype
+from .._creation import zeros
 from ..autograd.function import Function
 from ..kernels.registry import lookup
 from ._util import new
@@ -334,4 +336,75 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return (out, indices) if return_indices else out
 
 
-FUNCTIONS = {"max_pool2d": max_pool2d, "max_pool1d": max_pool1d, "avg_pool1d": avg_pool1d}
+def adaptive_avg_pool1d(input, output_size):
+    """The 2-d op on the (N, C, 1, W) view, as PyTorch runs it."""
+    fn = "adaptive_avg_pool1d"
+    _dims_1d(fn, input)
+    size = _single(fn, "output_size", 2, output_size)
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1,) + size).squeeze(-2)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    fn = "adaptive_max_pool1d"
+    _dims_1d(fn, input)
+    size = _single(fn, "output_size", 2, output_size)
+    _nonempty(fn, input, range(1, input.ndim))
+    out, indices = adaptive_max_pool2d(input.unsqueeze(-2), (1,) + size, True)
+    out, indices = out.squeeze(-2), indices.squeeze(-2)
+    return (out, indices) if return_indices else out
+
+
+def _unpool_size(input, kernel, stride, padding, output_size):
+    """PyTorch's ``_unpool_output_size``: the size MaxPool2d came from, or ``output_size`` (with or
+    without its batch and channel entries) when it lies within a stride of it."""
+    default = [(input.shape[d - 2] - 1) * stride[d] + kernel[d] - 2 * padding[d] for d in (0, 1)]
+    if output_size is None:
+        return default
+    if len(output_size) == 4:
+        output_size = output_size[2:]
+    if len(output_size) != 2:
+        raise ValueError("output_size should be a sequence containing 2 or 4 elements, but it has "
+                         f"a length of '{len(output_size)}'")
+    for d in (0, 1):
+        lo, hi = default[d] - stride[d], default[d] + stride[d]
+        if not lo < output_size[d] < hi:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {lo} '
+                             f"and {hi})")
+    return list(output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Each input value scattered to its ``indices`` entry (MaxPool2d's flat index in its (H, W)
+    plane) of a zero output; the gradient gathers back from the same places."""
+    fn = "max_unpool2d"
+    kernel = _pair(fn, "kernel_size", 2, kernel_size)
+    stride = _pair(fn, "stride", 3, stride, may_omit=True) or kernel
+    padding = _pair(fn, "padding", 4, padding)
+    oh, ow = _unpool_size(input, kernel, stride, padding, output_size)
+    for d, n in enumerate((oh, ow)):
+        if n < 0:
+            raise ValueError("max_unpooling: output_size must contain non-negative spatial "
+                             f"dimensions, but got output_size[{d}]={n}")
+    if input.ndim not in (3, 4):
+        raise RuntimeError("Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor "
+                           f"with {input.ndim} dimensions.")
+    if indices.dtype is not _dtype.int64:
+        raise RuntimeError("elements in indices should be type int64 but got: "
+                           f"{_type_name(indices.dtype)}")
+    if indices.shape != input.shape:
+        raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")
+    lead = tuple(input.shape[:-2])
+    flat = indices.reshape(*lead, -1)
+    bad = (flat < 0) | (flat >= oh * ow)
+    if bool(bad.any()):
+        first = flat.reshape(-1)[bad.reshape(-1).nonzero()[0, 0]]
+        raise RuntimeError(f"Found an invalid max index: {int(first)} (output volumes are of size "
+                           f"{oh}x{ow})")
+    out = zeros(*lead, oh * ow, dtype=input.dtype, device=input.device)
+    return out.scatter(-1, flat, input.reshape(*lead, -1)).reshape(*lead, oh, ow)
+
+
+FUNCTIONS = {"max_pool2d": max_pool2d, "max_pool1d": max_pool1d, "avg_pool1d": avg_pool1d,
+             "adaptive_avg_pool1d": adaptive_avg_pool1d}

@@ -169,3 +169,143 @@ class Softmax(_SoftmaxBase):
 class LogSoftmax(_SoftmaxBase):
     def forward(self, input):
         return F.log_softmax(input, self.dim, _stacklevel=5)
+
+
+# --- more activations (composed in nbtorch.ops.activation) ---
+class _Inplace(Module):
+    """An activation whose only option is ``inplace``; ``shows_inplace``: whether PyTorch's repr
+    shows it (Hardswish and Hardsigmoid never do)."""
+    shows_inplace = True
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return self.fn(input, inplace=self.inplace)
+
+    def extra_repr(self):
+        return _inplace_str(self.inplace and self.shows_inplace, first=True)
+
+
+class Hardswish(_Inplace):
+    fn, shows_inplace = staticmethod(F.hardswish), False
+
+
+class Hardsigmoid(_Inplace):
+    fn, shows_inplace = staticmethod(F.hardsigmoid), False
+
+
+class Mish(_Inplace):
+    fn = staticmethod(F.mish)
+
+
+class SELU(_Inplace):
+    fn = staticmethod(F.selu)
+
+
+class CELU(Module):
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
+
+
+class Threshold(Module):
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}{_inplace_str(self.inplace)}"
+
+
+class RReLU(Module):
+    """Random negative slopes in training mode, their mean in eval mode."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}{_inplace_str(self.inplace)}"
+
+
+class _Shrink(Module):
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return self.fn(input, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Softshrink(_Shrink):
+    fn = staticmethod(F.softshrink)
+
+
+class Hardshrink(_Shrink):
+    fn = staticmethod(F.hardshrink)
+
+
+class _Plain(Module):
+    def forward(self, input):
+        return self.fn(input)
+
+
+class Softsign(_Plain):
+    fn = staticmethod(F.softsign)
+
+
+class LogSigmoid(_Plain):
+    fn = staticmethod(F.logsigmoid)
+
+
+class Tanhshrink(_Plain):
+    fn = staticmethod(F.tanhshrink)
+
+
+class GLU(Module):
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmin(_SoftmaxBase):
+    def forward(self, input):
+        return F.softmin(input, self.dim, _stacklevel=5)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of a (C, H, W) or (N, C, H, W) input."""
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
+                             "instead")
+        return F.softmax(input, -3, _stacklevel=5)

@@ -1,5 +1,5 @@
 """Dropout layers: identity in eval mode; in training, zero elements (Dropout) or whole channels
-(Dropout2d) with probability p and scale the rest by 1/(1-p)."""
+(Dropout1d, Dropout2d) with probability p and scale the rest by 1/(1-p)."""
 from .. import functional as F
 from .module import Module
 
@@ -19,6 +19,11 @@ class _DropoutNd(Module):
 class Dropout(_DropoutNd):
     def forward(self, input):
         return F.dropout(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_DropoutNd):
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(_DropoutNd):
