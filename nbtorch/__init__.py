@@ -77,6 +77,7 @@ def set_printoptions(**kwargs):
 
 from . import accelerator, backends, cuda, nn, optim, utils  # noqa: E402,F401
 from . import amp, cpu  # noqa: E402,F401
+from . import distributions, testing  # noqa: E402,F401
 from .amp import autocast  # noqa: E402,F401
 from .amp.autocast_mode import is_autocast_enabled  # noqa: E402,F401
 from ._config import (are_deterministic_algorithms_enabled, compile,  # noqa: E402,F401

@@ -2,8 +2,8 @@
 ``FUNCTIONS`` (exported as ``nbtorch.<name>``); this package collects them."""
 from importlib import import_module
 
-FAMILIES = ("copy", "elementwise", "shape", "index", "reduce", "matmul", "conv", "pool",
-            "activation", "softmax", "loss", "norm", "dropout")
+FAMILIES = ("copy", "elementwise", "shape", "index", "reduce", "stats", "matmul", "linalg", "conv",
+            "pool", "activation", "softmax", "loss", "norm", "dropout")
 TENSOR_METHODS = {}
 FUNCTIONS = {}
 

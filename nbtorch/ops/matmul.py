@@ -352,6 +352,34 @@ def bilinear(input1, input2, weight, bias=None):
     return y.view(input1.shape[:-1] + (out,))
 
 
+def _accumulate(input, product, beta, alpha):
+    """beta * input + alpha * product, input expanded to the product's shape (PyTorch's error
+    otherwise); beta == 0 ignores input, NaN included."""
+    bias = input.expand(product.shape)
+    product = _scaled(product, alpha)
+    return product if beta == 0 else product + _scaled(bias, beta)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    return _accumulate(input, bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    return _accumulate(input, bmm(batch1, batch2).sum(0), beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    if input.dim() > 1 or input.numel() not in (1, mat.shape[0] if mat.dim() else -1):
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.dim() else 1}), "
+                           f"mat ({'x'.join(map(str, mat.shape))}), vec "
+                           f"({vec.shape[0] if vec.dim() else 1})")
+    return _accumulate(input, mv(mat, vec), beta, alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    return _accumulate(input, outer(vec1, vec2), beta, alpha)
+
+
 def _matmul_method(self, other):
     return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
 
@@ -366,6 +394,8 @@ def _addmm_method(self, mat1, mat2, *, beta=1, alpha=1):
 
 METHODS = {"mm": mm, "bmm": bmm, "addmm": _addmm_method, "mv": mv, "dot": dot, "outer": outer,
            "ger": outer, "matmul": matmul, "__matmul__": _matmul_method,
-           "__rmatmul__": _rmatmul_method}
+           "__rmatmul__": _rmatmul_method, "baddbmm": baddbmm, "addbmm": addbmm, "addmv": addmv,
+           "addr": addr}
 FUNCTIONS = {"mm": mm, "bmm": bmm, "addmm": addmm, "mv": mv, "dot": dot, "outer": outer,
-             "ger": outer, "matmul": matmul}
+             "ger": outer, "matmul": matmul, "baddbmm": baddbmm, "addbmm": addbmm, "addmv": addmv,
+             "addr": addr}
