@@ -257,9 +257,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     except ValueError:
         _check_ragged(host, _nested_shape(host))
         raise
-    if dtype is None:
-        dtype = _infer_dtype(data, arr) if arr.size or arr.dtype != np.float64 \
-            else _dtype.get_default_dtype()
+    if dtype is None:   # an empty list is of the default dtype; an empty ndarray keeps its own
+        empty_list = not arr.size and arr.dtype == np.float64 and not isinstance(data, np.ndarray)
+        dtype = _dtype.get_default_dtype() if empty_list else _infer_dtype(data, arr)
     return _place(np.array(arr, dtype.np), dtype, device, requires_grad)
 
 

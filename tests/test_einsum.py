@@ -33,6 +33,12 @@ def test_einsum(equation, operands):
     np.testing.assert_allclose(out.numpy(), ref, rtol=1e-12, atol=1e-12)
 
 
+def test_einsum_over_an_empty_contracted_dim_is_zero():
+    a, b = torch.ones(2, 0), torch.ones(0, 3)
+    np.testing.assert_array_equal(torch.einsum("ij,jk->ik", a, b).numpy(), np.zeros((2, 3)))
+    assert torch.einsum("bij,bjk->bik", torch.ones(0, 2, 2), torch.ones(1, 2, 2)).shape == (0, 2, 2)
+
+
 def test_einsum_gradients_and_list_form():
     a, b = t64(A, True), t64(B, True)
     assert gradcheck(lambda x, y: torch.einsum("bij,jk->bk", x, y), (a, b))
@@ -183,7 +189,10 @@ ERRORS = [
      "torch.take_along_dim(): input and indices should have the same number of dimensions, but "
      "got 2 dimensions for input, and 1 dimensions for indices"),
     (lambda t: t.diff(t.ones(2, 3), n=-1), "order must be non-negative but got -1"),
+    (lambda t: t.diff(t.tensor(1.0)), "diff expects input to be at least one-dimensional"),
     (lambda t: t.tensor_split(t.ones(2, 3), 0), "number of sections must be larger than 0, got 0"),
+    (lambda t: t.tensor_split(t.tensor(1.0), 2), "tensor_split expected at least a "
+                                                 "1-dimensional tensor, but got a tensor with 0 dims"),
     (lambda t: t.movedim(t.ones(2, 3), (0, 1), (0,)),
      "movedim: Invalid source or destination dims: source ([0, 1] dims) should contain the same "
      "number of dims as destination ([0] dims)"),

@@ -211,6 +211,14 @@ def test_modules_and_softmax2d():
         np.testing.assert_allclose(module(t(XA)).numpy(), ACT[name][1](XA, *args))
 
 
+def test_hardswish_gradient_at_the_kinks():
+    """PyTorch's one-sided choice: 0 at x = -3, 1 at x = 3 (the slopes of the outer pieces)."""
+    x = t([-3.0, -1.5, 3.0])
+    x.requires_grad_(True)
+    F.hardswish(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, -1.5 / 3 + 0.5, 1.0])
+
+
 def test_activation_errors():
     with pytest.raises(RuntimeError, match="Halving dimension must be even, but dimension 1 is "
                                            "size 5"):

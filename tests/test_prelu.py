@@ -42,6 +42,11 @@ def test_errors(x, w, words):
     assert str(e.value) == words
 
 
+def test_integer_input_is_not_implemented():
+    with pytest.raises(NotImplementedError, match="^\"prelu_cpu\" not implemented for 'Long'$"):
+        F.prelu(nbtorch.tensor([-1, 2]), nbtorch.tensor([1]))
+
+
 def test_module():
     m = nn.PReLU(3, init=0.1)
     assert repr(m) == "PReLU(num_parameters=3)" and repr(nn.PReLU()) == "PReLU(num_parameters=1)"

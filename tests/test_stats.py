@@ -267,6 +267,19 @@ def test_errors(call, message):
         torch.bincount(torch.ones(2))
 
 
+def test_unique_keeps_every_nan_apart():
+    values, inverse, counts = torch.unique(torch.tensor([np.nan, 1.0, np.nan]),
+                                           return_inverse=True, return_counts=True)
+    assert np.isnan(values.numpy()[1:]).all() and values.numpy()[0] == 1.0
+    assert inverse.tolist() == [1, 0, 2] and counts.tolist() == [1, 1, 1]
+
+
+def test_mode_of_an_empty_line_raises():
+    with pytest.raises(IndexError, match=r"^mode\(\): Expected reduction dim 1 to have non-zero"):
+        torch.mode(torch.empty(2, 0), 1)
+    assert torch.mode(torch.empty(0, 3), 1).values.shape == (0,)
+
+
 @pytest.mark.parametrize("call, message", ERRORS)
 def test_errors_match_torch(call, message):
     real = pytest.importorskip("torch")

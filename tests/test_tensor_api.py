@@ -589,3 +589,10 @@ def test_cuda_inplace_views_and_resize():
     assert y.cpu().tolist() == [[0, 1], [2, 3]]
     y.resize_(7)
     assert y.shape == (7,) and y[:4].cpu().tolist() == [0, 1, 2, 3]
+
+
+def test_an_empty_ndarray_keeps_its_dtype():
+    """tensor([]) is of the default dtype, but an empty float64 ndarray stays float64."""
+    assert nt.tensor([]).dtype == nt.float32
+    assert nt.tensor(np.zeros((0, 3))).dtype == nt.float64
+    assert nt.tensor(np.zeros(0, np.int32)).dtype == nt.int32

@@ -86,6 +86,21 @@ def test_gradcheck(shape, kw):
     assert gradcheck(lambda x: F.interpolate(x, **kw), (x,))
 
 
+def test_nearest_1d_and_3d_use_the_scale_factor_even_at_sizes_1x_and_2x():
+    """PyTorch's 1-d and 3-d kernels take floor(o * float32(1 / scale)) for every size; only its
+    2-d kernel copies at n_out == n_in and halves at n_out == 2 n_in."""
+    x = np.arange(4.0)
+    for sf in (1.1, 2.0001):
+        src = np.floor(np.arange(int(4 * sf), dtype=np.float32) * np.float32(1 / sf))
+        expected = x[np.minimum(src.astype(np.int64), 3)]
+        y1 = F.interpolate(nbtorch.tensor(x.reshape(1, 1, 4)), scale_factor=sf)
+        y3 = F.interpolate(nbtorch.tensor(x.reshape(1, 1, 1, 1, 4)), scale_factor=(1, 1, sf))
+        np.testing.assert_array_equal(y1.numpy().ravel(), expected)
+        np.testing.assert_array_equal(y3.numpy().ravel(), expected)
+    y2 = F.interpolate(nbtorch.tensor(x.reshape(1, 1, 1, 4)), scale_factor=(1, 1.1))
+    np.testing.assert_array_equal(y2.numpy().ravel(), x)
+
+
 def test_node_names():
     x = nbtorch.randn(1, 1, 3, 3, requires_grad=True)
     assert F.interpolate(x, scale_factor=2).grad_fn.name() == "UpsampleNearest2DBackward0"

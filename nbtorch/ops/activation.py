@@ -167,7 +167,7 @@ def _composite(node_name, f, grad):
 
 Hardswish = _composite(
     "HardswishBackward0", lambda x: x * clamp(x + 3, 0, 6) / 6,
-    lambda x, y, g: where(x < -3, 0.0, where(x <= 3, g * (x / 3 + 0.5), g)))
+    lambda x, y, g: where(x <= -3, 0.0, where(x < 3, g * (x / 3 + 0.5), g)))
 Hardsigmoid = _composite(
     "HardsigmoidBackward0", lambda x: clamp(x + 3, 0, 6) / 6,
     lambda x, y, g: where((x > -3) & (x < 3), g / 6, 0.0))

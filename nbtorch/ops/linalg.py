@@ -41,6 +41,9 @@ def movedim(input, source, destination):
 
 
 def tensor_split(input, indices_or_sections, dim=0):
+    if input.dim() == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
+                           "tensor with 0 dims")
     d = input._dim(dim)
     n = input.shape[d]
     if isinstance(indices_or_sections, Tensor):
@@ -75,6 +78,8 @@ def take_along_dim(input, indices, dim=None):
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):
+    if input.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
     d = input._dim(dim)
@@ -250,7 +255,7 @@ def _contract(a, la, b, lb, keep):
     size = {}
     for x, ls in ((a, la), (b, lb)):
         for n, c in zip(x.shape, ls):
-            size[c] = max(size.get(c, 1), n)
+            size[c] = n if n != 1 else size.get(c, 1)           # broadcast; 0 stays 0
     batch = [c for c in la if c in lb and c in keep]
     summed = [c for c in la if c in lb and c not in keep]
     a_only = [c for c in la if c not in lb]

@@ -22,4 +22,7 @@ def prelu(input, weight):
             raise RuntimeError("Mismatch of parameter numbers and input channel size. Found "
                                f"parameter numbers = {n} and channel size = {channels}.")
         w = weight.reshape((1, n) + (1,) * (input.dim() - 2))
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"prelu_{input.device.type}" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
     return where(input > 0, input, w * input)

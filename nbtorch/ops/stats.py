@@ -91,7 +91,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     a = input._host()
     if dim is None:
         values, inverse, counts = np.unique(a.reshape(-1), return_inverse=True,
-                                            return_counts=True)
+                                            return_counts=True, equal_nan=False)  # as PyTorch
         inverse = inverse.reshape(a.shape)
     else:
         d = input._dim(dim)
@@ -236,6 +236,8 @@ def mode(input, dim=-1, keepdim=False):
     index of its last occurrence, as PyTorch's CPU kernel; counted on the host."""
     d = _dims(input, dim, "mode")
     d = d[0] if d else 0
+    if input.dim() and input.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
     a = np.moveaxis(np.atleast_1d(input._host()), d, -1)
     lines = a.reshape(-1, a.shape[-1])
     idx = np.empty(lines.shape[0], np.int64)

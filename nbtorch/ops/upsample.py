@@ -20,11 +20,13 @@ _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | n
 _LINEAR_DIMS = {"linear": 3, "bilinear": 4, "trilinear": 5}
 
 
-def _nearest(n_in, n_out, scale):
-    """PyTorch's nearest_idx: floor(o * s) in float32, s = 1/scale_factor or n_in/n_out."""
-    if n_out == n_in:
+def _nearest(n_in, n_out, scale, shortcuts):
+    """PyTorch's nearest_idx: floor(o * s) in float32, s = 1/scale_factor or n_in/n_out. Its 2-d
+    kernel (``shortcuts``) copies when n_out == n_in and halves when n_out == 2 n_in, whatever
+    scale_factor was given; its 1-d and 3-d ones do not (PyTorch 2.13, CPU)."""
+    if shortcuts and n_out == n_in:
         return np.arange(n_out)
-    if n_out == 2 * n_in:
+    if shortcuts and n_out == 2 * n_in:
         return np.arange(n_out) >> 1
     s = np.float32(1 / scale if scale else n_in / n_out)
     return np.minimum(np.floor(np.arange(n_out, dtype=np.float32) * s).astype(np.int64),
@@ -122,7 +124,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                            f"({sizes(spatial)}){' and' if len(out) == 1 else ''} output "
                            f"({sizes(out)})")
     if mode == "nearest":
-        maps = [_nearest(n, m, s) for n, m, s in zip(spatial, out, scales)]
+        maps = [_nearest(n, m, s, len(out) == 2) for n, m, s in zip(spatial, out, scales)]
         return index_map(input, maps, _NEAREST[len(out)])
     x = input
     for d, (n, m, s) in enumerate(zip(spatial, out, scales), start=2):
