@@ -62,3 +62,13 @@ def test_transposed_weight_gradient_is_kept_as_a_plain_tensor():
     np.testing.assert_allclose(first, np.ones((3, 4)) @ x.numpy(), rtol=1e-6)
     net(x).sum().backward()
     np.testing.assert_allclose(net.weight.grad.numpy(), 2 * first, rtol=1e-6)
+
+
+def test_broadcast_gradient_is_copied_so_grad_is_writable():
+    """A one-element leaf's gradient can arrive as a read-only broadcast view (sum's backward
+    after a scalar product); kept as is, grad.mul_ (GradScaler.unscale_) failed."""
+    for shape in [(1,), (1, 1)]:
+        p = nbtorch.ones(*shape, requires_grad=True)
+        (p.sum() * 4.0).backward()
+        p.grad.mul_(0.5)
+        np.testing.assert_array_equal(p.grad.numpy(), np.full(shape, 2.0))

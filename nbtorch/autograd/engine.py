@@ -165,4 +165,6 @@ def _unshared(slot):
     if counts != ((g, array) if len(counts) == 2 else (g, array, array, array)):
         return None
     t = slot[0]
+    if t._device.type == "cpu" and not t._data.flags.writeable:     # a broadcast view
+        return None
     return t if t._base is None else type(t)._wrap(t._data, t._device)
