@@ -200,6 +200,10 @@ ERRORS = [
                                                         "0])"),
     (lambda t: t.addmv(t.ones(2), t.ones(3, 5), t.ones(5)),
      "size mismatch, got input (2), mat (3x5), vec (5)"),
+    (lambda t: t.cross(t.ones(2, 3), t.ones(4, 1, 3), dim=-1),
+     "linalg.cross: inputs must have the same number of dimensions."),
+    (lambda t: t.cdist(t.ones(2, 3, dtype=t.int64), t.ones(2, 3)),
+     "cdist only supports floating-point dtypes, X1 got: Long"),
 ]
 
 

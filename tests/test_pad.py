@@ -163,3 +163,10 @@ def test_torch_oracle(shape, pad, mode):
     y.backward(nbtorch.tensor(g))
     t.backward(torch.tensor(g))
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_constant_pad_of_a_0d_tensor_is_a_copy():
+    x = nbtorch.tensor(1.5, requires_grad=True)
+    y = F.pad(x, ())
+    y.backward()
+    assert y.item() == 1.5 and y.data_ptr() != x.data_ptr() and x.grad.item() == 1.0

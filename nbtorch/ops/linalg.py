@@ -12,6 +12,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .index import _on, gather
+from .elementwise import _type_name
 from .matmul import bmm, mm
 from .reduce import _Lines, _scatter_back, _return_type, return_types, sum as _sum
 from .shape import broadcast_tensors, cat, diagonal, expand, narrow, permute, reshape
@@ -120,6 +121,8 @@ def cross(input, other, dim=None):
         dim = next((i for i, n in enumerate(input.shape) if n == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
+    if input.dim() != other.dim():
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     d = input._dim(dim) - input.dim()
     if input.shape[d] != 3 or other.shape[d] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {input.dim() + d} must have length "
@@ -164,6 +167,10 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
                            f"X2: {x2.shape[-1]}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
+    for name, x in (("X1", x1), ("X2", x2)):
+        if not x.dtype.is_floating_point:
+            raise RuntimeError("cdist only supports floating-point dtypes, "
+                               f"{name} got: {_type_name(x.dtype)}")
     d = (x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs()
     if p == 0:
         return _sum(d != 0, -1).to(x1.dtype)

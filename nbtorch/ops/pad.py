@@ -171,4 +171,6 @@ def _constant(x, pad, k, value):
         shape[d] = n + lo + hi
         inner[d] = slice(max(-lo, 0), n - max(-hi, 0))
         outer[d] = slice(max(lo, 0), shape[d] - max(hi, 0))
-    return ConstantPadNd.apply(x, tuple(shape), tuple(inner), tuple(outer), value)
+    # a trailing ... keeps every region an array view (a 0-d input's included)
+    return ConstantPadNd.apply(x, tuple(shape), tuple(inner) + (Ellipsis,),
+                               tuple(outer) + (Ellipsis,), value)
