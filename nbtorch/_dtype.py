@@ -55,6 +55,15 @@ def _by_name(name):
 
 _PYTHON_TYPES = {bool: bool_, int: int64, float: float64}
 
+# PyTorch's C++ scalar type names, which its messages ("not implemented for 'Long'") and its
+# legacy type names (torch.LongTensor) use
+SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def scalar_name(d):
+    return SCALAR_NAMES[d.name]
+
 
 def as_dtype(d, name="tensor"):
     """``d`` as a dtype: None stays None, and the Python types bool, int and float mean what they

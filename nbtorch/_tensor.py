@@ -139,18 +139,14 @@ class Tensor:
         iface = getattr(buf, "__cuda_array_interface__", None) or buf.__array_interface__
         return iface["data"][0] + self._data.offset
 
-    _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                   "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                   "bool": "Bool"}
-
     def type(self, dtype=None, non_blocking=False):
         """The type's name, or a copy as a dtype, a legacy type (torch.DoubleTensor) or its name."""
         if dtype is None:
             prefix = "torch.cuda." if self.is_cuda else "torch."
-            return f"{prefix}{self._TYPE_NAMES[self.dtype.name]}Tensor"
+            return f"{prefix}{_dtype.scalar_name(self.dtype)}Tensor"
         if isinstance(dtype, str):
             cuda, _, name = dtype.replace("torch.", "", 1).rpartition(".")
-            found = [d for d, n in self._TYPE_NAMES.items() if f"{n}Tensor" == name]
+            found = [d for d, n in _dtype.SCALAR_NAMES.items() if f"{n}Tensor" == name]
             if cuda not in ("", "cuda") or not found:
                 raise ValueError(f"invalid type: '{dtype}'")
             return self.to(_dtype._NAMES[found[0]], device="cuda" if cuda else self._device)

@@ -235,10 +235,7 @@ def _write_out(result, out, name):
     return out
 
 
-def _type_name(d):
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "bool": "Bool", "uint8": "Byte", "float16": "Half", "int16": "Short",
-            "int8": "Char"}[d.name]
+_type_name = _dtype.scalar_name
 
 
 def _binary(fn_cls, name):

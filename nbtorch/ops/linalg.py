@@ -64,7 +64,7 @@ def tensor_split(input, indices_or_sections, dim=0):
 def take_along_dim(input, indices, dim=None):
     if indices.dtype not in (_dtype.int64, _dtype.int32):
         raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
-                           f"{Tensor._TYPE_NAMES[indices.dtype.name]}")
+                           f"{_dtype.scalar_name(indices.dtype)}")
     if dim is None:
         return gather(reshape(input, (-1,)), 0, reshape(indices, (-1,)))
     d = input._dim(dim)
@@ -384,7 +384,7 @@ class LogCumSumExp(Function):
 def logcumsumexp(input, dim):
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
-                                  f"'{Tensor._TYPE_NAMES[input.dtype.name]}'")
+                                  f"'{_dtype.scalar_name(input.dtype)}'")
     d = input._dim(dim)
     if input.dim() == 0:
         return input.clone()

@@ -30,7 +30,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     the k largest p / Exp(1) keys win, PyTorch's algorithm; with it, inverse-CDF draws."""
     if not input.dtype.is_floating_point:
         raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
-                           f"{Tensor._TYPE_NAMES[input.dtype.name]}")
+                           f"{_dtype.scalar_name(input.dtype)}")
     if input.dim() not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     n = input.shape[-1]
@@ -63,7 +63,7 @@ def bincount(input, weights=None, minlength=0):
             (input.numel() and input.min().item() < 0):
         if input.dtype.is_floating_point:
             raise NotImplementedError(f'"bincount_cpu" not implemented for '
-                                      f"'{Tensor._TYPE_NAMES[input.dtype.name]}'")
+                                      f"'{_dtype.scalar_name(input.dtype)}'")
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")

@@ -20,6 +20,11 @@ def _affine(module, shape, enabled, bias, factory):
         module.register_parameter("bias", None)
 
 
+def _normalized_shape(shape):
+    """LayerNorm's and RMSNorm's trailing shape: an int is one dim."""
+    return (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+
+
 def _reset(module):
     if module.weight is not None:
         init.ones_(module.weight)
@@ -31,9 +36,7 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None,
                  dtype=None):
         super().__init__()
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = _normalized_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         _affine(self, self.normalized_shape, elementwise_affine, bias,
@@ -80,9 +83,7 @@ class RMSNorm(Module):
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
                  dtype=None):
         super().__init__()
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = _normalized_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         weight = _creation.empty(self.normalized_shape, device=device, dtype=dtype)
